@@ -1,0 +1,132 @@
+"""Command line: ``python -m harness report|compare|gate`` (installed as ``stateful-rnn``).
+
+Exit codes: 0 done (for ``gate``: nothing got worse), 1 the gate found something worse,
+2 bad input, with one ``error: ...`` line on stderr and no file written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from harness import compare, gate, report, results
+from harness.baseline import BaselineError
+from harness.results import ResultsError
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write text so that a reader sees either the old file or the whole new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def run_report(args) -> int:
+    data = results.load(args.results)
+    output = args.output or Path("reports") / f"{data['implementation']['name']}.md"
+    write_text(output, report.render(data, output))
+    print(f"wrote {output}")
+    return 0
+
+
+def run_compare(args) -> int:
+    text = compare.render([(path, results.load(path)) for path in args.results])
+    write_text(args.output, text)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def run_gate(args) -> int:
+    runs = gate.load(args.results, args.baseline, update=args.update)
+    tolerances = gate.Tolerances(args.accuracy_tolerance, args.timing_tolerance, args.alpha)
+    for run in runs:
+        run.changes = gate.check(run, tolerances)
+    text = gate.summary(runs, args.baseline)
+    if args.update:
+        for run in runs:
+            write_text(args.baseline / f"{run.name}.txt", gate.updated_entries(run))
+            results.write_atomic(args.baseline / f"{run.name}.json", run.results)
+        text += f"\nBaseline updated in `{args.baseline}` from these results.\n"
+    if args.summary:
+        write_text(args.summary, text)
+    print(text, end="")
+    worse = any(change.mark in gate.WORSE for run in runs for change in run.changes)
+    return 1 if worse and not args.update else 0
+
+
+def factor(text: str) -> float:
+    value = float(text)
+    if not value > 1:
+        raise argparse.ArgumentTypeError(f"a tolerance is a factor above 1, not {text}")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(
+        prog="python -m harness", description="Reports, comparisons and the regression gate "
+        "for the results files of the stateful RNN conformance suite.")
+    commands = main_parser.add_subparsers(dest="command", required=True)
+
+    command = commands.add_parser("report", help="markdown report of one results file")
+    command.add_argument("results", type=Path, metavar="RESULTS.json")
+    command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
+                         help="default: reports/<implementation>.md")
+    command.set_defaults(run=run_report)
+
+    command = commands.add_parser("compare", help="claims and benchmarks side by side")
+    command.add_argument("results", type=Path, nargs="+", metavar="RESULTS")
+    command.add_argument("-o", "--output", type=Path, default=Path("reports/COMPARISON.md"),
+                         metavar="OUT.md", help="default: %(default)s")
+    command.set_defaults(run=run_compare)
+
+    command = commands.add_parser(
+        "gate", help="exit 1 when anything got worse than the baseline",
+        description="Exit 0 when nothing got worse than the baseline, 1 otherwise; prints a "
+        "markdown summary of the changes.")
+    command.add_argument("--baseline", type=Path, required=True, metavar="DIR",
+                         help="holds <implementation>.txt (expected failures) and, optionally, "
+                         "<implementation>.json (reference results for the benchmarks)")
+    command.add_argument("results", type=Path, nargs="+", metavar="RESULTS")
+    command.add_argument("--update", action="store_true",
+                         help="rewrite the baseline from these results (keeps the reasons)")
+    command.add_argument("--summary", type=Path, metavar="OUT.md",
+                         help="also write the summary to this file")
+    defaults = gate.Tolerances()
+    command.add_argument("--accuracy-tolerance", type=factor, default=defaults.accuracy,
+                         metavar="FACTOR", help="median error growth that is worse "
+                         "(default %(default)s)")
+    command.add_argument("--timing-tolerance", type=factor, default=defaults.timing,
+                         metavar="FACTOR", help="relative time growth that is worse, when "
+                         "significant (default %(default)s)")
+    command.add_argument("--alpha", type=float, default=defaults.alpha, metavar="P",
+                         help="significance level of the Mann-Whitney U test over the per-seed "
+                         "values (default %(default)s)")
+    command.set_defaults(run=run_gate)
+    return main_parser
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ResultsError, BaselineError) as error:
+        print(f"error: {error}", file=sys.stderr)
+    except OSError as error:
+        print(f"error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

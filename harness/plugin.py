@@ -1,0 +1,275 @@
+"""The pytest plugin: chooses the implementation, applies the baseline, writes the results file.
+
+Loaded by the root ``conftest.py``. Options: ``--impl``, ``--results``, ``--baseline``,
+``--article``. See ARCHITECTURE.md for how a case becomes a verdict.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness import baseline as baseline_file
+from harness import implementations, results
+from suites.claims import CLAIMS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = PROJECT_ROOT / "reports" / "results"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("stateful-rnn", "stateful RNN conformance")
+    group.addoption(
+        "--impl",
+        default=os.environ.get(implementations.ENV_VAR, implementations.DEFAULT),
+        help="implementation under test: keras-tensorflow (default), keras-jax, keras-torch, "
+        f"tf-keras, or package.module:object (env {implementations.ENV_VAR})",
+    )
+    group.addoption(
+        "--results",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="PATH",
+        help="write the results JSON to PATH (default reports/results/<impl>.json)",
+    )
+    group.addoption("--baseline", metavar="FILE", help="expected non-holding cases, with reasons")
+    group.addoption(
+        "--article", action="store_true", help="also run the article's slow training recipes"
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "claim(id): the catalogue claim a check verifies")
+    spec = config.getoption("--impl", default=None)
+    if spec is None:  # plugin loaded without its options (pytester without conftest)
+        return
+    try:
+        implementation = implementations.load(spec)
+        versions = implementation.versions()
+        entries = baseline_file.load(config.option.baseline) if config.option.baseline else []
+    except (implementations.ImplementationError, baseline_file.BaselineError) as error:
+        pytest.exit(f"error: {error}", returncode=2)
+    # SIGTERM (CI cancelling a job) ends the run like Ctrl-C, so the results file is finished.
+    signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    collector = ResultsCollector(config, spec, implementation, versions, entries)
+    config.stash[COLLECTOR] = collector
+    config.pluginmanager.register(collector, "stateful-rnn-results")
+
+
+COLLECTOR = pytest.StashKey["ResultsCollector"]()
+
+
+def implementation_of(config):
+    return config.stash[COLLECTOR].implementation
+
+
+def verdict_of(excinfo) -> str:
+    """``fails`` for a wrong value (an assertion), ``error`` for anything the call raised."""
+    if excinfo is None:
+        return "holds"
+    if excinfo.errisinstance(pytest.skip.Exception):
+        return "skipped"
+    if excinfo.errisinstance(AssertionError):
+        return "fails"
+    return "error"
+
+
+def message_of(excinfo, limit: int = 3000) -> str:
+    if excinfo is None:
+        return ""
+    if excinfo.errisinstance(AssertionError):
+        text = str(excinfo.value)
+    else:
+        text = excinfo.exconly()
+    return text if len(text) <= limit else text[:limit] + " [...]"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
+        # Properties travel with the report, so this also works under pytest-xdist.
+        report.user_properties.append(("verdict", verdict_of(call.excinfo)))
+        report.user_properties.append(("message", message_of(call.excinfo)))
+
+
+class ResultsCollector:
+    def __init__(self, config, spec, implementation, versions, entries):
+        self.config = config
+        self.implementation = implementation
+        self.entries = entries
+        self.started = time.time()
+        self.cases: dict[str, dict] = {}
+        self.claim_of: dict[str, str] = {}
+        self.benchmarks: list[dict] = []
+        self.running = None
+        self.interrupted = None
+        self.header = {"name": implementation.name, "spec": spec, **versions}
+        option = config.option.results
+        self.path = None
+        if option == "auto":
+            self.path = RESULTS_DIR / f"{implementation.name}.json"
+        elif option:
+            self.path = Path(option)
+        self.is_worker = hasattr(config, "workerinput")
+
+    # -- header ------------------------------------------------------------------------------
+    def pytest_report_header(self, config):
+        h = self.header
+        lines = [
+            f"implementation: {h['name']} (keras {h['keras']}, backend {h['backend']} "
+            f"{h['backend_version']}, numpy {np.__version__}, python {platform.python_version()})"
+        ]
+        if config.option.baseline:
+            lines.append(f"baseline: {config.option.baseline} ({len(self.entries)} entries)")
+        if self.path:
+            lines.append(f"results: {self.path}")
+        return lines
+
+    # -- collection --------------------------------------------------------------------------
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        for item in items:
+            marker = item.get_closest_marker("claim")
+            if marker is None:
+                continue
+            claim_id = marker.args[0] if marker.args else None
+            if claim_id not in CLAIMS:
+                raise pytest.UsageError(f"{item.nodeid}: unknown claim id {claim_id!r}")
+            self.claim_of[item.nodeid] = claim_id
+            entry = baseline_file.first_match(self.entries, item.nodeid)
+            if entry is not None:
+                entry.matched.append(item.nodeid)
+                item.add_marker(pytest.mark.xfail(reason=f"baseline: {entry.reason}", strict=True))
+
+    def pytest_collection_finish(self, session):
+        for entry in self.entries:
+            if not entry.matched and not self.is_worker:
+                session.config.issue_config_time_warning(
+                    pytest.PytestConfigWarning(
+                        f"baseline line {entry.line}: {entry.pattern!r} matches no collected case"
+                    ),
+                    stacklevel=2,
+                )
+
+    # -- results -----------------------------------------------------------------------------
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.running = nodeid
+        self.write(complete=False)
+
+    def pytest_runtest_logreport(self, report):
+        properties = dict(report.user_properties)
+        if "benchmark" in properties and report.when == "call":
+            self.benchmarks.append(properties["benchmark"])
+        if report.nodeid not in self.claim_of:
+            return
+        case = self.cases.setdefault(
+            report.nodeid,
+            {"nodeid": report.nodeid, "outcome": "passed", "verdict": "holds", "message": "",
+             "expected": False, "baseline_reason": None, "duration_s": 0.0},
+        )
+        case["duration_s"] = round(case["duration_s"] + report.duration, 4)
+        if "verdict" in properties:
+            case["verdict"] = properties["verdict"]
+            case["message"] = properties["message"]
+        if report.when == "teardown" and report.failed and case["verdict"] == "holds":
+            case.update(outcome="error", verdict="error", message=f"teardown: {report.longreprtext[-1500:]}")
+        elif report.when != "teardown":
+            case["outcome"] = self.outcome_of(report, case)
+        if hasattr(report, "wasxfail"):
+            case["expected"] = True
+            case["baseline_reason"] = report.wasxfail.removeprefix("baseline: ")
+        if report.when == "teardown":
+            self.running = None
+            self.write(complete=False)
+
+    @staticmethod
+    def outcome_of(report, case) -> str:
+        if hasattr(report, "wasxfail"):
+            return "xfailed" if report.skipped else "xpassed"
+        if report.failed and case["verdict"] == "holds":
+            # A strict xfail that passed: the claim holds now; the baseline must be updated.
+            case["message"] = "holds now, but the baseline expects it not to: update the baseline"
+            return "xpassed"
+        if report.when == "setup" and report.failed:
+            return "error"
+        if report.skipped:
+            case["verdict"] = "skipped"
+            case["message"] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+            return "skipped"
+        return report.outcome
+
+    def pytest_keyboard_interrupt(self, excinfo):
+        self.interrupted = excinfo.exconly()
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.write(complete=self.interrupted is None)
+
+    def as_dict(self, complete: bool) -> dict:
+        claims = []
+        for claim in CLAIMS.values():
+            cases = [case for nodeid, case in self.cases.items() if self.claim_of[nodeid] == claim.id]
+            claims.append({
+                "id": claim.id, "statement": claim.statement, "source": claim.source,
+                "kind": claim.kind,
+                "verdict": results.claim_verdict(case["verdict"] for case in cases),
+                "cases": cases,
+            })
+        return {
+            "schema_version": results.SCHEMA_VERSION,
+            "complete": complete,
+            "running": self.running,
+            "interrupted": self.interrupted,
+            "implementation": self.header,
+            "environment": environment(),
+            "suite": {
+                "duration_s": round(time.time() - self.started, 2),
+                "pytest_args": list(self.config.invocation_params.args),
+                "baseline": self.config.option.baseline,
+                "baseline_unmatched": [
+                    f"line {e.line}: {e.pattern}" for e in self.entries if not e.matched
+                ],
+            },
+            "claims": claims,
+            "benchmarks": self.benchmarks,
+        }
+
+    def write(self, complete: bool) -> None:
+        if self.path is None or self.is_worker:
+            return
+        results.write_atomic(self.path, self.as_dict(complete))
+
+
+_ENVIRONMENT = {}
+
+
+def environment() -> dict:
+    if not _ENVIRONMENT:
+        try:
+            commit = subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
+                text=True, timeout=10,
+            ).stdout.strip() or None
+        except (OSError, subprocess.SubprocessError):
+            commit = None
+        _ENVIRONMENT.update(
+            python=platform.python_version(), platform=platform.platform(),
+            machine=platform.machine(), cpu_count=os.cpu_count(), numpy=np.__version__,
+            project_commit=commit,
+            created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        )
+    return _ENVIRONMENT
+
+
+def _terminate_as_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"received signal {signum}")

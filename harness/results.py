@@ -1,0 +1,87 @@
+"""The results file: its schema, atomic writing and validated loading.
+
+One JSON object per run of the suite on one implementation::
+
+    {
+      "schema_version": 1,
+      "complete": true,              # false while the run is going on, or after a crash
+      "running": null,               # node id of the case in progress when last written
+      "implementation": {"name", "spec", "keras", "backend", "backend_version"},
+      "environment": {"python", "platform", "machine", "cpu_count", "numpy",
+                      "project_commit", "created"},
+      "suite": {"duration_s", "pytest_args", "baseline"},
+      "claims": [{"id", "statement", "source", "kind", "verdict",
+                  "cases": [{"nodeid", "outcome", "verdict", "message", "repro",
+                             "expected", "baseline_reason", "duration_s"}]}],
+      "benchmarks": [...]            # rows added by the cosine benchmarks, see suites/test_cosine.py
+    }
+
+A claim's verdict is the worst of its cases' verdicts in the order ``VERDICTS``; a claim with no
+case run is ``skipped``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+# Worst first: a wrong value is the strongest finding, then a call that raised.
+VERDICTS = ("fails", "error", "holds", "skipped")
+
+
+class ResultsError(Exception):
+    """A results file that is missing, unreadable or not of this schema; message is one line."""
+
+
+def claim_verdict(case_verdicts) -> str:
+    present = set(case_verdicts)
+    for verdict in VERDICTS:
+        if verdict in present:
+            return verdict
+    return "skipped"
+
+
+def write_atomic(path: Path, data: dict) -> None:
+    """Write JSON so that a reader sees either the old file or the whole new one, never a part."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump(data, stream, indent=1, sort_keys=False, default=str)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load(path) -> dict:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such results file") from None
+    except OSError as error:
+        raise ResultsError(f"{path}: cannot read: {error.strerror}") from None
+    if not text.strip():
+        raise ResultsError(f"{path}: empty results file")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ResultsError(f"{path}: not valid JSON (line {error.lineno}): corrupt results file") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ResultsError(f"{path}: not a results file (no schema_version)")
+    if data["schema_version"] != SCHEMA_VERSION:
+        raise ResultsError(
+            f"{path}: schema version {data['schema_version']} is not {SCHEMA_VERSION}; "
+            "re-run the suite with this version of the harness"
+        )
+    for key in ("implementation", "claims"):
+        if key not in data:
+            raise ResultsError(f"{path}: results file has no {key!r}")
+    return data

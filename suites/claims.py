@@ -1,0 +1,91 @@
+"""The catalogue: every claim the suite checks, one sentence each, with its source.
+
+Tests name their claim with ``@pytest.mark.claim("id")``; the harness, the reports and the
+baseline files read the ids from here. ``kind`` says what a verdict means:
+``documented`` (a promise of the docs or the article), ``observed`` (no promise exists; the suite
+records what happens) and ``measured`` (a figure from the benchmarks).
+"""
+
+from dataclasses import dataclass
+
+DOCS_RNN = "Keras RNN layer docs, argument `stateful`"
+FAQ = "Keras FAQ, 'How can I use stateful RNNs?'"
+ARTICLE = "Article 'Keras之stateful LSTM全面解析+实例测试'"
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    statement: str
+    source: str
+    kind: str = "documented"
+
+
+CLAIMS = {
+    claim.id: claim
+    for claim in [
+        Claim("carry.index-i",
+              "With stateful=True the final state of sample i in a batch is the initial state of "
+              "sample i in the next batch, through every entry point (call, predict_on_batch, "
+              "predict, evaluate, train_on_batch, fit).", DOCS_RNN),
+        Claim("carry.rows-isolated",
+              "State never flows from one row of a batch to another: perturbing one sample "
+              "changes only its own row in later batches.", DOCS_RNN),
+        Claim("carry.long-range",
+              "Sample i+n*bs still depends on sample i n batches later; with a stateless layer "
+              "it does not.", ARTICLE),
+        Claim("carry.stacked",
+              "In a stack of stateful layers each layer carries its own state from batch to "
+              "batch.", ARTICLE),
+        Claim("carry.across-epochs",
+              "fit resets no state between epochs or between calls; only a reset does.", FAQ),
+        Claim("state.is-memory",
+              "The state is the layer's memory (h and c for LSTM, h for GRU and SimpleRNN), one "
+              "row per sample, shape (batch, units).", ARTICLE),
+        Claim("state.not-weights",
+              "The state is not a weight: it is not among the trainable weights or get_weights(), "
+              "and no forward pass, predict, evaluate or reset changes a weight.", ARTICLE),
+        Claim("state.same-update",
+              "From the zero state one training step changes the weights exactly as on the "
+              "stateless twin, and with plain SGD and a mean loss it equals the mean of the "
+              "per-sample updates.", ARTICLE),
+        Claim("state.saved",
+              "Saving and loading a model: what happens to its current state (no documented "
+              "promise; recorded as observed).", "none documented", kind="observed"),
+        Claim("reset.model",
+              "model.reset_states() sets the state of every stateful layer to zero.", FAQ),
+        Claim("reset.layer",
+              "layer.reset_states() sets that layer's state to zero and leaves other layers' "
+              "states alone.", FAQ),
+        Claim("reset.fresh",
+              "After a reset the outputs equal those of a freshly built model with the same "
+              "weights.", FAQ),
+        Claim("reset.with-values",
+              "layer.reset_states(states=...) sets the state to the given values.",
+              "RNN layer docstring, reset_states(states=None)"),
+        Claim("setup.batch-size-required",
+              "A stateful layer without a fixed batch size is refused with an error that says "
+              "so, and every documented way of fixing the batch size works.", FAQ),
+        Claim("setup.equal-batches",
+              "A batch of another size (including a last partial batch) is refused with a clear "
+              "error, never answered with silently wrong output.", FAQ),
+        Claim("setup.shuffle-false",
+              "fit(shuffle=False) feeds the batches in order; shuffle=True does not.", FAQ),
+        Claim("setup.shuffle-default", "fit shuffles the samples by default.", ARTICLE),
+        Claim("stateless.fresh-state",
+              "A stateless layer starts every sample from the zero state: its output does not "
+              "depend on earlier batches.", ARTICLE),
+        Claim("stateless.order-free",
+              "Stateless: permuting the samples permutes the outputs. Stateful: the order of the "
+              "batches changes later outputs.", ARTICLE),
+        Claim("learn.cross-batch",
+              "A stateful LSTM learns a dependency that spans sub-sequences; a stateless one "
+              "cannot.", "Keras example lstm_stateful.py; " + ARTICLE),
+        Claim("perf.cpu-vs-gpu",
+              "LSTMs may train faster on the CPU than on a GPU (ratio of training times measured "
+              "in one run; skipped without a GPU).", ARTICLE, kind="measured"),
+        Claim("train.instability",
+              "Training is unstable: the spread of the cosine models' accuracy across seeds.",
+              ARTICLE, kind="measured"),
+    ]
+}

@@ -1,0 +1,365 @@
+"""Tests for harness/gate.py and `python -m harness gate`: what is worse, better, not comparable."""
+
+import json
+from pathlib import Path
+
+from harness import gate
+from harness.__main__ import main
+from harness.baseline import parse
+from tests.results_factory import (
+    CARRY,
+    RESET,
+    benchmark,
+    case,
+    claim,
+    failing,
+    results,
+    write,
+)
+
+REASON = "carry is broken upstream"
+ENTRY = f"{CARRY}  # {REASON}\n"
+NO_ENTRIES = "# no expected failures\n"
+FASTER = (5.0, 5.1, 5.2, 5.3, 5.4)  # half the default train times of the factory
+SLOWER = (20.0, 20.4, 20.8, 21.2, 21.6)  # twice them
+
+
+def run_of(current, entries="", reference=None):
+    return gate.Run(Path("current.json"), current, parse(entries), reference)
+
+
+def changes_of(current, entries="", reference=None, tolerances=gate.Tolerances()):
+    return [(change.mark, change.text)
+            for change in gate.check(run_of(current, entries, reference), tolerances)]
+
+
+def with_benchmark(**figures):
+    return results(benchmarks=[benchmark(**figures)])
+
+
+class TestCheck:
+    def test_unchanged_results_have_no_changes(self):
+        """Results equal to the reference, with no baseline entry, change nothing."""
+        assert [] == changes_of(results(), reference=results())
+
+    def test_held_case_that_fails_is_newly_failing(self):
+        """A case that held in the reference and fails now is `!`, with what was observed."""
+        expected = [("!", "held, now fails: row 0 started from zeros")]
+        assert expected == changes_of(failing(), reference=results())
+
+    def test_non_holding_case_without_entry_is_newly_failing(self):
+        """A non-holding case that no baseline entry lists is `!`, even with no reference."""
+        expected = [("!", "error, a claim without a baseline entry: ValueError: bad shape")]
+        assert expected == changes_of(failing("error", message="ValueError: bad shape"))
+
+    def test_non_holding_case_with_entry_is_no_change(self):
+        """A non-holding case that the baseline lists is expected."""
+        assert [] == changes_of(failing(), ENTRY, reference=failing())
+
+    def test_entry_whose_case_holds_is_fixed(self):
+        """A baseline entry whose case holds now is reported fixed, marked `-`."""
+        expected = [("-", f"fixed: holds now; baseline line 1 expects it not to ({REASON})")]
+        assert expected == changes_of(results(), ENTRY)
+
+    def test_held_case_now_skipped_is_not_comparable(self):
+        """A case that held and is skipped now is `x`, not worse."""
+        current = results(claims=[claim("carry.index-i", case(CARRY, "skipped", "no GPU"))])
+        assert [("x", "held, now skipped: no GPU")] == changes_of(current, reference=results())
+
+    def test_entry_matching_no_case_is_not_comparable(self):
+        """A baseline entry that matches no case of the results is `x`."""
+        expected = [("x", "baseline line 1 matches no case in the results")]
+        assert expected == changes_of(results(), "suites/test_gone.py::*  # removed\n")
+
+    def test_worse_changes_come_first(self):
+        """Changes are ordered `!`, `+`, `x`, `~`, `-`."""
+        current = failing(benchmarks=[benchmark(mse=(0.1,) * 5), benchmark(model="gru")])
+        reference = results(benchmarks=[benchmark()])
+        assert ["!", "+", "x"] == [mark for mark, _ in changes_of(current, reference=reference)]
+
+    def test_accuracy_beyond_tolerance_is_worse(self):
+        """A median one-step MSE more than twice the reference's is `+`."""
+        current = with_benchmark(mse=(0.030, 0.033, 0.036, 0.039, 0.042))
+        expected = [("+", "one-step MSE 0.036, was 0.012 (×3.00; tolerance ×2)")]
+        assert expected == changes_of(current, reference=results())
+
+    def test_rollout_accuracy_beyond_tolerance_is_worse(self):
+        """A median rollout RMSE more than twice the reference's is `+`."""
+        current = with_benchmark(rmse=(0.5,) * 5)
+        expected = [("+", "rollout RMSE 0.5, was 0.12 (×4.17; tolerance ×2)")]
+        assert expected == changes_of(current, reference=results())
+
+    def test_accuracy_noise_inside_tolerance_is_no_change(self):
+        """A median MSE 1.5 times the reference's is inside the default tolerance."""
+        current = with_benchmark(mse=(0.015, 0.0165, 0.018, 0.0195, 0.021))
+        assert [] == changes_of(current, reference=results())
+
+    def test_accuracy_tolerance_is_an_option(self):
+        """With a tolerance of 4, three times the reference's MSE is no change."""
+        current = with_benchmark(mse=(0.030, 0.033, 0.036, 0.039, 0.042))
+        tolerances = gate.Tolerances(accuracy=4.0)
+        assert [] == changes_of(current, reference=results(), tolerances=tolerances)
+
+    def test_more_accurate_beyond_tolerance_is_better(self):
+        """A median MSE under half the reference's is `-`."""
+        current = with_benchmark(mse=(0.003, 0.0035, 0.004, 0.0045, 0.005))
+        expected = [("-", "one-step MSE 0.004, was 0.012 (×0.33; tolerance ×2)")]
+        assert expected == changes_of(current, reference=results())
+
+    def test_slower_beyond_tolerance_and_significant_is_worse(self):
+        """Training twice as long on every seed is `+`, with the test's p-value."""
+        expected = [("+", "train time ÷ reference 10.4, was 5.2 (×2.00; tolerance ×1.5; "
+                          "Mann-Whitney p=0.004, 5 vs 5 values)")]
+        assert expected == changes_of(with_benchmark(train=SLOWER), reference=results())
+
+    def test_faster_beyond_tolerance_and_significant_is_better(self):
+        """Training in half the time on every seed is `-`."""
+        expected = [("-", "train time ÷ reference 2.6, was 5.2 (×0.50; tolerance ×1.5; "
+                          "Mann-Whitney p=0.004, 5 vs 5 values)")]
+        assert expected == changes_of(with_benchmark(train=FASTER), reference=results())
+
+    def test_slower_beyond_tolerance_but_not_significant_passes(self):
+        """A slower median whose seeds overlap the reference's is `~`, not worse."""
+        current = with_benchmark(train=(9.0, 10.0, 21.0, 30.0, 40.0))
+        assert ["~"] == [mark for mark, _ in changes_of(current, reference=results())]
+
+    def test_timing_noise_inside_tolerance_is_no_change(self):
+        """Training 1.3 times as long, significant or not, is inside the default tolerance."""
+        current = with_benchmark(train=(13.0, 13.26, 13.52, 13.78, 14.04))
+        assert [] == changes_of(current, reference=results())
+
+    def test_timings_are_relative_to_the_reference_workload(self):
+        """Twice the training time on a machine twice as slow is no change."""
+        current = with_benchmark(train=SLOWER, reference=4.0)
+        assert [] == changes_of(current, reference=results())
+
+    def test_benchmark_missing_on_one_side_is_not_comparable(self):
+        """A benchmark only in the reference is `x`."""
+        current = results(benchmarks=[])
+        assert [("x", "only in the baseline")] == changes_of(current, reference=results())
+
+    def test_benchmark_error_is_not_comparable(self):
+        """A benchmark with status error is `x` with its error, whatever its figures."""
+        current = with_benchmark(status="error", error="ValueError: boom\ntraceback")
+        expected = [("x", "error in the results: ValueError: boom")]
+        assert expected == changes_of(current, reference=results())
+
+    def test_metric_missing_on_one_side_is_not_comparable(self):
+        """A metric block only in the reference is `x`."""
+        expected = [("x", "rollout RMSE: only in the baseline")]
+        assert expected == changes_of(with_benchmark(rmse=None), reference=results())
+
+    def test_incomplete_results_are_not_comparable(self):
+        """An incomplete results file is one `x` and is not compared further."""
+        expected = [("x", f"incomplete results file (stopped during {CARRY}); nothing compared")]
+        assert expected == changes_of(failing(complete=False), reference=results())
+
+
+class TestUpdatedEntries:
+    def entries_after(self, current, entries):
+        text = gate.updated_entries(run_of(current, entries))
+        return [(entry.pattern, entry.reason) for entry in parse(text)]
+
+    def test_entry_still_matching_keeps_its_reason(self):
+        """An entry whose case still does not hold stays as it was."""
+        assert [(CARRY, REASON)] == self.entries_after(failing(), ENTRY)
+
+    def test_new_non_holding_case_gets_a_todo_reason(self):
+        """A non-holding case without an entry is added with a TODO and what was observed."""
+        expected = [(CARRY, "TODO: explain (added by gate --update: row 0 started from zeros)")]
+        assert expected == self.entries_after(failing(), "")
+
+    def test_fixed_entry_is_dropped(self):
+        """An entry whose case holds now is removed."""
+        assert [] == self.entries_after(results(), ENTRY)
+
+    def test_wildcard_with_a_fixed_case_is_narrowed(self):
+        """A pattern matching a fixed case and a failing one becomes the failing node id."""
+        current = results(claims=[claim("reset.model", case(RESET), case(CARRY, "fails"))])
+        assert [(CARRY, "both broken")] == self.entries_after(current, "suites/*  # both broken")
+
+
+class TestMain:
+    def make_baseline(self, tmp_path, current, baseline_text=ENTRY, reference=None):
+        """A baseline directory and a results file; returns (directory, results path)."""
+        directory = tmp_path / "baseline"
+        write(directory / "fake.txt", baseline_text)
+        if reference is not None:
+            write(directory / "fake.json", reference)
+        return directory, write(tmp_path / "fake.json", current)
+
+    def test_nothing_worse_exits_0(self, tmp_path, capsys):
+        """Results as expected by the baseline pass, and the summary says so."""
+        directory, path = self.make_baseline(tmp_path, failing(), reference=failing())
+        code = main(["gate", "--baseline", str(directory), str(path)])
+        first_line = capsys.readouterr().out.splitlines()[0]
+        assert (0, "# Gate: ✅ nothing got worse") == (code, first_line)
+
+    def test_regression_exits_1_with_summary(self, tmp_path, capsys):
+        """A case that held and fails now fails the gate; --summary holds the printed text."""
+        directory, path = self.make_baseline(tmp_path, failing(), NO_ENTRIES, reference=results())
+        summary = tmp_path / "summary.md"
+        code = main(["gate", "--baseline", str(directory), str(path), "--summary", str(summary)])
+        out = capsys.readouterr().out
+        assert (1, "# Gate: ❌ 1 change for the worse") == (code, out.splitlines()[0])
+        assert out == summary.read_text(encoding="utf-8")
+
+    def test_summary_lists_the_change_with_its_mark(self, tmp_path, capsys):
+        """The summary table row gives the mark, the case and what changed."""
+        directory, path = self.make_baseline(tmp_path, failing(), NO_ENTRIES, reference=results())
+        main(["gate", "--baseline", str(directory), str(path)])
+        lines = capsys.readouterr().out.splitlines()
+        row = next(line for line in lines if line.startswith("| `!`"))
+        expected = ["`!`", f"`{CARRY}` (carry.index-i)",
+                    "held, now fails: row 0 started from zeros"]
+        assert expected == [cell.strip() for cell in row.strip("|").split(" | ")]
+
+    def test_improvement_passes_and_is_reported(self, tmp_path, capsys):
+        """A fixed case passes the gate and is listed as `-` fixed."""
+        directory, path = self.make_baseline(tmp_path, results(), reference=failing())
+        code = main(["gate", "--baseline", str(directory), str(path)])
+        rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| `-`")]
+        assert (0, 1, True) == (code, len(rows), "fixed: holds now" in rows[0])
+
+    def test_timing_tolerance_is_an_option(self, tmp_path, capsys):
+        """--timing-tolerance 3 lets training twice as long pass."""
+        current = failing(benchmarks=[benchmark(train=SLOWER)])
+        directory, path = self.make_baseline(tmp_path, current, reference=failing())
+        argv = ["gate", "--baseline", str(directory), str(path)]
+        assert (1, 0) == (main(argv), main([*argv, "--timing-tolerance", "3"]))
+
+    def test_update_keeps_reasons_and_replaces_the_reference(self, tmp_path, capsys):
+        """--update exits 0, keeps the reasons, adds new cases and writes the results as .json."""
+        current = results(claims=[claim("carry.index-i", case(CARRY, "fails", "observed: a")),
+                                  claim("reset.model", case(RESET, "error", "TypeError: b"))])
+        directory, path = self.make_baseline(tmp_path, current, reference=results())
+        code = main(["gate", "--baseline", str(directory), str(path), "--update"])
+        entries = parse((directory / "fake.txt").read_text(encoding="utf-8"))
+        expected = [(CARRY, REASON),
+                    (RESET, "TODO: explain (added by gate --update: TypeError: b)")]
+        assert (0, expected, current) == (
+            code, [(entry.pattern, entry.reason) for entry in entries],
+            json.loads((directory / "fake.json").read_text(encoding="utf-8")))
+
+    def test_updated_baseline_passes_the_gate(self, tmp_path, capsys):
+        """After --update the same results pass."""
+        directory, path = self.make_baseline(tmp_path, failing(), NO_ENTRIES, reference=results())
+        argv = ["gate", "--baseline", str(directory), str(path)]
+        assert (1, 0, 0) == (main(argv), main([*argv, "--update"]), main(argv))
+
+    def test_update_creates_a_missing_baseline(self, tmp_path, capsys):
+        """--update writes the baseline of an implementation that has none yet."""
+        path = write(tmp_path / "fake.json", failing())
+        code = main(["gate", "--baseline", str(tmp_path / "new"), str(path), "--update"])
+        assert (0, ["fake.json", "fake.txt"]) == (
+            code, sorted(p.name for p in (tmp_path / "new").iterdir()))
+
+
+class TestMainBadInput:
+    """Each bad input is one `error: ...` line on stderr, exit code 2, and nothing written."""
+
+    def error_of(self, capsys, argv):
+        code = main(argv)
+        captured = capsys.readouterr()
+        return code, captured.err.splitlines(), captured.out
+
+    def gate_error(self, tmp_path, capsys, current, baseline_text=ENTRY, reference=None):
+        directory = tmp_path / "baseline"
+        if baseline_text is not None:
+            write(directory / "fake.txt", baseline_text)
+        if reference is not None:
+            write(directory / "fake.json", reference)
+        directory.mkdir(exist_ok=True)
+        path = tmp_path / "fake.json"
+        if current is not None:
+            write(path, current)
+        summary = write(tmp_path / "summary.md", "previous summary")
+        code, err, out = self.error_of(
+            capsys, ["gate", "--baseline", str(directory), str(path), "--summary", str(summary)])
+        assert "previous summary" == summary.read_text(encoding="utf-8")
+        return code, err, out
+
+    def test_missing_results_file(self, tmp_path, capsys):
+        """A results file that does not exist."""
+        expected = (2, [f"error: {tmp_path / 'fake.json'}: no such results file"], "")
+        assert expected == self.gate_error(tmp_path, capsys, None)
+
+    def test_empty_results_file(self, tmp_path, capsys):
+        """An empty results file."""
+        expected = (2, [f"error: {tmp_path / 'fake.json'}: empty results file"], "")
+        assert expected == self.gate_error(tmp_path, capsys, "")
+
+    def test_corrupt_results_file(self, tmp_path, capsys):
+        """A results file cut short while it was written by something else."""
+        expected = (2, [f"error: {tmp_path / 'fake.json'}: not valid JSON (line 1): "
+                        "corrupt results file"], "")
+        assert expected == self.gate_error(tmp_path, capsys, json.dumps(results())[:200])
+
+    def test_results_of_another_schema_version(self, tmp_path, capsys):
+        """A results file written by another version of the harness."""
+        expected = (2, [f"error: {tmp_path / 'fake.json'}: schema version 2 is not 1; "
+                        "re-run the suite with this version of the harness"], "")
+        assert expected == self.gate_error(tmp_path, capsys, {**results(), "schema_version": 2})
+
+    def test_reference_of_another_schema_version(self, tmp_path, capsys):
+        """A baseline .json of another schema version than the results."""
+        reference = {**results(), "schema_version": 2}
+        code, err, _ = self.gate_error(tmp_path, capsys, results(), reference=reference)
+        assert (2, 1, True) == (code, len(err), "schema version 2 is not 1" in err[0])
+
+    def test_baseline_of_another_implementation(self, tmp_path, capsys):
+        """A baseline .json whose implementation is not the results'."""
+        reference = results(name="keras-jax")
+        expected = (2, [f"error: {tmp_path / 'baseline' / 'fake.json'}: baseline of keras-jax, "
+                        "not of fake"], "")
+        assert expected == self.gate_error(tmp_path, capsys, results(), reference=reference)
+
+    def test_no_baseline_for_the_implementation(self, tmp_path, capsys):
+        """A baseline directory without the implementation's .txt."""
+        expected = (2, [f"error: {tmp_path / 'baseline' / 'fake.txt'}: no baseline for fake "
+                        "(create it with gate --update)"], "")
+        assert expected == self.gate_error(tmp_path, capsys, results(), baseline_text=None)
+
+    def test_missing_baseline_directory(self, tmp_path, capsys):
+        """A baseline directory that does not exist."""
+        path = write(tmp_path / "fake.json", results())
+        expected = (2, [f"error: {tmp_path / 'nowhere'}: no such baseline directory"], "")
+        assert expected == self.error_of(
+            capsys, ["gate", "--baseline", str(tmp_path / "nowhere"), str(path)])
+
+    def test_empty_baseline_file(self, tmp_path, capsys):
+        """A zero-length baseline .txt."""
+        expected = (2, [f"error: {tmp_path / 'baseline' / 'fake.txt'}: empty baseline file"], "")
+        assert expected == self.gate_error(tmp_path, capsys, results(), baseline_text="")
+
+    def test_corrupt_baseline_file(self, tmp_path, capsys):
+        """A baseline .txt entry without a reason."""
+        expected = (2, [f"error: {tmp_path / 'baseline' / 'fake.txt'}:1: entry has no reason "
+                        "('<node id>  # <reason>')"], "")
+        assert expected == self.gate_error(tmp_path, capsys, results(), baseline_text=CARRY)
+
+    def test_corrupt_reference_file(self, tmp_path, capsys):
+        """A baseline .json that is not JSON."""
+        expected = (2, [f"error: {tmp_path / 'baseline' / 'fake.json'}: not valid JSON (line 1): "
+                        "corrupt results file"], "")
+        assert expected == self.gate_error(tmp_path, capsys, results(), reference="{")
+
+    def test_update_with_bad_input_writes_nothing(self, tmp_path, capsys):
+        """--update with one corrupt results file leaves the baseline as it was."""
+        directory = tmp_path / "baseline"
+        write(directory / "fake.txt", ENTRY)
+        good = write(tmp_path / "fake.json", results())
+        bad = write(tmp_path / "jax.json", "{")
+        code, err, _ = self.error_of(
+            capsys, ["gate", "--baseline", str(directory), str(good), str(bad), "--update"])
+        assert (2, 1, ENTRY, ["fake.txt"]) == (
+            code, len(err), (directory / "fake.txt").read_text(encoding="utf-8"),
+            [p.name for p in directory.iterdir()])
+
+    def test_update_from_incomplete_results(self, tmp_path, capsys):
+        """--update refuses an incomplete results file."""
+        path = write(tmp_path / "fake.json", failing(complete=False))
+        expected = (2, [f"error: {path}: incomplete results file; refusing to update the "
+                        "baseline from it"], "")
+        assert expected == self.error_of(
+            capsys, ["gate", "--baseline", str(tmp_path), str(path), "--update"])

@@ -1,0 +1,229 @@
+"""Tests for harness/report.py, harness/compare.py and their commands."""
+
+from pathlib import Path
+
+import pytest
+
+from harness import compare, report
+from harness.__main__ import main
+from harness.results import ResultsError
+from tests.results_factory import (
+    CARRY,
+    MESSAGE,
+    RESET,
+    benchmark,
+    case,
+    cells,
+    claim,
+    failing,
+    results,
+    write,
+)
+
+ANCHOR = "case-suites-test-carry-py-test-index-i-lstm"
+
+
+def section(markdown: str, title: str) -> str:
+    """The text under the heading ``title`` up to the next heading of any level."""
+    return markdown.split(f"{title}\n", 1)[1].split("\n#", 1)[0]
+
+
+class TestHeadline:
+    def test_observed_line_of_an_evidence_message(self):
+        """A message from suites/evidence.py is summed up by its observed line."""
+        assert "row 0 started from zeros" == report.headline(MESSAGE)
+
+    def test_first_line_of_other_messages(self):
+        """Any other message is summed up by its first non-blank line."""
+        assert "ValueError: bad shape" == report.headline("\nValueError: bad shape\n  at x")
+
+    def test_no_message(self):
+        """A case without a message has an empty summary."""
+        assert "" == report.headline("")
+
+
+class TestRender:
+    def render(self, data, output=Path("reports/fake.md")):
+        return report.render(data, output)
+
+    def test_environment_names_the_project_commit(self):
+        """The environment table gives the commit of this project the results came from."""
+        assert ["project commit", "abc1234"] == cells(self.render(results()), "project commit")
+
+    def test_environment_names_the_versions(self):
+        """The environment table gives the keras version."""
+        assert ["keras", "3.5.0"] == cells(self.render(results()), "keras")
+
+    def test_failing_claim_row(self):
+        """A failing claim shows its symbol, what was observed and a link to its case."""
+        expected = ["carry.index-i", "A statement.", "❌ fails", "row 0 started from zeros",
+                    f"[details](#{ANCHOR})"]
+        assert expected == cells(self.render(failing()), "carry.index-i")
+
+    def test_holding_claim_row(self):
+        """A holding claim has nothing observed and no link."""
+        expected = ["reset.model", "A statement.", "✅ holds", "", ""]
+        assert expected == cells(self.render(failing()), "reset.model")
+
+    def test_expected_claim_is_marked(self):
+        """A non-holding case that the run's baseline listed is marked expected."""
+        data = results(claims=[claim("carry.index-i", case(CARRY, "fails", MESSAGE, True, "r"))])
+        assert "❌ fails (expected)" == cells(self.render(data), "carry.index-i")[2]
+
+    def test_skipped_claim_says_why_without_link(self):
+        """A skipped claim shows the skip reason and links nowhere."""
+        data = results(claims=[claim("perf.cpu-vs-gpu", case(CARRY, "skipped", "no GPU"))])
+        expected = ["perf.cpu-vs-gpu", "A statement.", "⏭ skipped", "no GPU", ""]
+        assert expected == cells(self.render(data), "perf.cpu-vs-gpu")
+
+    def test_pipes_stay_inside_their_cell(self):
+        """A pipe in a message is escaped, so the table keeps its columns."""
+        data = failing(message="shape (2|3)")
+        assert "shape (2\\|3)" == cells(self.render(data), "carry.index-i")[3]
+
+    def test_non_holding_case_section_holds_the_full_message(self):
+        """The case's full message, with its reproduction snippet, sits under its anchor."""
+        text = self.render(failing())
+        details = text.split(f'<a id="{ANCHOR}"></a>', 1)[1]
+        assert 1 == details.count(f"```text\n{MESSAGE}\n```")
+
+    def test_benchmark_row(self):
+        """A benchmark row gives median [min–max] figures and the time in reference units."""
+        expected = ["lstm", "cosine", "5", "ok", "0.012 [0.01–0.014]", "0.12 [0.1–0.14]",
+                    "10.4 [10–10.8]", "–", "2", "5.2", ""]
+        assert expected == cells(self.render(results()), "lstm")
+
+    def test_benchmark_error_row(self):
+        """A benchmark that raised shows its error and no figures."""
+        data = results(benchmarks=[benchmark(status="error", error="ValueError: boom",
+                                             mse=None, rmse=None, train=None)])
+        row = cells(self.render(data), "lstm")
+        assert ["💥 ValueError: boom", "–", "–", "–"] == row[3:7]
+
+    def test_figure_link_when_the_figure_exists(self, tmp_path):
+        """A figure at figures/<impl>/<model>.png next to the report is linked."""
+        write(tmp_path / "figures" / "fake" / "lstm.png", "png")
+        text = self.render(results(), tmp_path / "fake.md")
+        assert "[lstm.png](figures/fake/lstm.png)" == cells(text, "lstm")[-1]
+
+    def test_no_figure_link_without_the_figure(self, tmp_path):
+        """Without the figure file the figure cell is empty."""
+        assert "" == cells(self.render(results(), tmp_path / "fake.md"), "lstm")[-1]
+
+    def test_suite_timing(self):
+        """The suite's own duration and its slowest cases are given."""
+        text = section(self.render(results()), "## Suite timing")
+        expected = ("The suite ran 2 cases in 12.5 s (`pytest suites`).",
+                    [f"`{RESET}`", "holds", "0.5"])
+        assert expected == (text.strip().splitlines()[0], cells(text, f"`{RESET}`"))
+
+    def test_incomplete_results_are_flagged(self):
+        """An incomplete run says where it stopped, under the title."""
+        expected = (f"> ⚠ Incomplete results: the run stopped during `{CARRY}`; the verdicts "
+                    "below cover only the cases that ran.")
+        assert expected == self.render(failing(complete=False)).splitlines()[2]
+
+
+class TestCompare:
+    def render(self, *datas):
+        return compare.render([(f"r{index}.json", data) for index, data in enumerate(datas)])
+
+    def test_columns_are_implementation_and_keras_version(self):
+        """The same implementation at two keras versions is two columns."""
+        text = self.render(results(), results(keras="3.6.0"), results(name="keras-jax"))
+        expected = ["claim", "fake (keras 3.5.0)", "fake (keras 3.6.0)", "keras-jax (keras 3.5.0)"]
+        assert expected == cells(text, "claim")
+
+    def test_one_symbol_per_verdict_with_footnotes(self):
+        """Each verdict has its symbol; each non-holding cell has a footnote."""
+        text = self.render(results(), failing(name="keras-jax"),
+                           failing("error", message="TypeError: x", name="keras-torch"))
+        assert ["carry.index-i", "✅", "❌ [^1]", "💥 [^2]"] == cells(text, "carry.index-i")
+
+    def test_footnote_says_what_happens(self):
+        """The footnote names the column and claim and gives what was observed."""
+        text = self.render(results(), failing(name="keras-jax"))
+        expected = ("[^1]: keras-jax (keras 3.5.0), `carry.index-i`: fails: "
+                    "row 0 started from zeros")
+        assert [expected] == [line for line in text.splitlines() if line.startswith("[^1]:")]
+
+    def test_legend(self):
+        """The claims table comes with a legend of the symbols."""
+        assert 1 == self.render(results()).count(report.LEGEND)
+
+    def test_timings_relative_to_the_first_column(self):
+        """Train times are in units of each run's reference and compared with the first column."""
+        text = self.render(results(), results(keras="3.6.0", benchmarks=[
+            benchmark(train=(20.0, 20.4, 20.8, 21.2, 21.6), reference=2.0)]))
+        table = section(text, "### train time ÷ reference workload (median)")
+        assert ["lstm", "cosine", "5.2", "10.4 (×2.00)"] == cells(table, "lstm")
+
+    def test_benchmark_error_and_missing(self):
+        """A benchmark that raised shows the error symbol; one not run shows a dash."""
+        text = self.render(results(benchmarks=[benchmark(status="error", error="boom")]),
+                           results(keras="3.6.0", benchmarks=[benchmark(model="gru")]))
+        table = section(text, "### one-step MSE (median)")
+        assert (["lstm", "cosine", "💥 error", "–"], ["gru", "cosine", "–", "0.012"]) == (
+            cells(table, "lstm"), cells(table, "gru"))
+
+    def test_same_column_twice_is_refused(self):
+        """Two results of one implementation at one version cannot both be columns."""
+        with pytest.raises(ResultsError) as error:
+            self.render(results(), results())
+        assert "r1.json: fake (keras 3.5.0) is already compared, from r0.json" == str(error.value)
+
+
+class TestMain:
+    def test_report_default_output(self, tmp_path, capsys, monkeypatch):
+        """`report` writes reports/<implementation>.md by default."""
+        monkeypatch.chdir(tmp_path)
+        write(tmp_path / "fake.json", results())
+        code = main(["report", "fake.json"])
+        text = (tmp_path / "reports" / "fake.md").read_text(encoding="utf-8")
+        assert (0, "# Stateful RNN conformance: fake (keras 3.5.0)") == (code, text.splitlines()[0])
+
+    def test_report_output_option(self, tmp_path, capsys):
+        """`report -o` writes where it is told."""
+        path = write(tmp_path / "fake.json", results())
+        code = main(["report", str(path), "-o", str(tmp_path / "out" / "r.md")])
+        assert (0, True) == (code, (tmp_path / "out" / "r.md").is_file())
+
+    def test_compare_default_output(self, tmp_path, capsys, monkeypatch):
+        """`compare` writes reports/COMPARISON.md by default."""
+        monkeypatch.chdir(tmp_path)
+        write(tmp_path / "a.json", results())
+        write(tmp_path / "b.json", results(keras="3.6.0"))
+        code = main(["compare", "a.json", "b.json"])
+        assert (0, True) == (code, (tmp_path / "reports" / "COMPARISON.md").is_file())
+
+    def test_report_of_a_missing_file(self, tmp_path, capsys):
+        """A missing results file is one error line and exit code 2."""
+        code = main(["report", str(tmp_path / "nope.json")])
+        expected = (2, [f"error: {tmp_path / 'nope.json'}: no such results file"])
+        assert expected == (code, capsys.readouterr().err.splitlines())
+
+    def test_report_keeps_the_previous_report_on_bad_input(self, tmp_path, capsys):
+        """A corrupt results file leaves an existing report untouched."""
+        out = write(tmp_path / "r.md", "previous report")
+        path = write(tmp_path / "fake.json", "{\"schema_version\": 1,")
+        code = main(["report", str(path), "-o", str(out)])
+        assert (2, 1, "previous report") == (
+            code, len(capsys.readouterr().err.splitlines()), out.read_text(encoding="utf-8"))
+
+    def test_compare_of_different_schema_versions(self, tmp_path, capsys):
+        """Results of another schema version are one error line and exit code 2."""
+        a = write(tmp_path / "a.json", results())
+        b = write(tmp_path / "b.json", {**results(keras="3.6.0"), "schema_version": 2})
+        code = main(["compare", str(a), str(b), "-o", str(tmp_path / "c.md")])
+        expected = (2, [f"error: {b}: schema version 2 is not 1; re-run the suite with this "
+                        "version of the harness"], False)
+        assert expected == (code, capsys.readouterr().err.splitlines(),
+                            (tmp_path / "c.md").exists())
+
+    def test_compare_of_the_same_column_twice(self, tmp_path, capsys):
+        """The same implementation and version twice is one error line and exit code 2."""
+        a = write(tmp_path / "a.json", results())
+        b = write(tmp_path / "b.json", results())
+        code = main(["compare", str(a), str(b), "-o", str(tmp_path / "c.md")])
+        expected = (2, [f"error: {b}: fake (keras 3.5.0) is already compared, from {a}"])
+        assert expected == (code, capsys.readouterr().err.splitlines())
