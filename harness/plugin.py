@@ -181,7 +181,8 @@ class ResultsCollector:
         case["duration_s"] = round(case["duration_s"] + report.duration, 4)
         if "verdict" in properties:
             case["verdict"] = properties["verdict"]
-            case["message"] = properties["message"]
+            # An observed-kind claim that holds says what was observed.
+            case["message"] = properties["message"] or properties.get("observed", "")
         if report.when == "teardown" and report.failed and case["verdict"] == "holds":
             case.update(outcome="error", verdict="error", message=f"teardown: {report.longreprtext[-1500:]}")
         elif report.when != "teardown":

@@ -1,0 +1,244 @@
+"""The version matrix: the conformance suite on each implementation at several releases.
+
+    pip install "nox[uv]"            # or: pip install nox uv  (uv builds the environments)
+    nox -l                           # the sessions
+    nox                              # every release of every implementation, then the comparison
+    nox -t keras-torch               # one implementation's releases (tags: the implementation
+    nox -t default                   #   names, "default" for today's releases, "old" for the rest)
+    nox -s "suite(keras-tensorflow-3.5)" -- -k "LSTM and bs3"   # arguments after -- go to pytest
+    nox -s compare                   # reports/COMPARISON.md from the results there are
+
+Each ``suite`` session builds its own environment (Python 3.11, uv), installs exactly one
+release of one implementation, runs ``pytest suites/`` on it and writes
+``reports/results/<implementation>-<version>.json``. The version is the Keras release, or the
+tf-keras release for ``tf-keras``. Today's releases run against the baseline
+``suites/baselines/<implementation>.txt`` when that file exists, and fail the session on any
+unexpected result; older releases run without a baseline: what does not hold there is a
+finding, so test failures do not fail their session.
+
+A session whose environment cannot be built, or whose pytest stops before writing its results,
+still leaves a results file: every claim ``error``, with the reason as the message, so the
+comparison shows that row instead of losing it. The session fails all the same, and nox goes on
+with the next one (as it always does, unless given ``-x``).
+
+torch is installed with pip, not uv, and pinned to 2.13.0: the project machines keep a CPU
+build of it that pip finds through its own configuration, while uv would download a
+multi-gigabyte CUDA build. Elsewhere, point pip at a CPU index for that step with
+``PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2024.4.15"
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+
+ROOT = Path(__file__).resolve().parent
+RESULTS = Path("reports/results")
+BASELINES = Path("suites/baselines")
+PYTHON = "3.11"  # the newest Python that every release below installs on (tensorflow 2.15)
+TORCH = "torch==2.13.0"
+
+
+@dataclass(frozen=True)
+class Release:
+    impl: str  # a built-in implementation of harness/implementations.py
+    version: str  # the keras release (the tf-keras release for tf-keras)
+    backend: str
+    requirements: tuple[str, ...]  # installed with the project (torch comes separately)
+    default: bool = False  # the release installed by default, which the baselines are about
+
+    @property
+    def id(self) -> str:
+        return f"{self.impl}-{self.version}"
+
+    @property
+    def results(self) -> Path:
+        return RESULTS / f"{self.id}.json"
+
+    @property
+    def baseline(self) -> Path | None:
+        path = BASELINES / f"{self.impl}.txt"
+        return path if self.default and path.exists() else None
+
+
+# Oldest first within an implementation, so that the comparison reads left to right in time.
+# Each older release gets the backend and NumPy of its day, so that a difference in a claim
+# comes from the release, not from a backend or NumPy years newer than it.
+MATRIX = [
+    # Keras 3.5 (August 2024): tensorflow 2.17 (which keeps NumPy below 2).
+    Release("keras-tensorflow", "3.5", "tensorflow", ("keras==3.5.*", "tensorflow==2.17.*")),
+    # Keras 3.10 (May 2025): tensorflow 2.19.
+    Release("keras-tensorflow", "3.10", "tensorflow",
+            ("keras==3.10.*", "tensorflow==2.19.*", "numpy<2.3")),
+    Release("keras-tensorflow", "3.15", "tensorflow", ("keras==3.15.*", "tensorflow==2.21.*"),
+            default=True),
+    Release("keras-jax", "3.5", "jax", ("keras==3.5.*", "jax[cpu]==0.4.31", "numpy<2.1")),
+    Release("keras-jax", "3.10", "jax", ("keras==3.10.*", "jax[cpu]==0.6.*", "numpy<2.3")),
+    Release("keras-jax", "3.15", "jax", ("keras==3.15.*", "jax[cpu]==0.10.*"), default=True),
+    # torch stays 2.13.0 everywhere (see above): only Keras changes in these rows.
+    Release("keras-torch", "3.5", "torch", ("keras==3.5.*", "numpy<2.1")),
+    Release("keras-torch", "3.10", "torch", ("keras==3.10.*", "numpy<2.3")),
+    Release("keras-torch", "3.15", "torch", ("keras==3.15.*",), default=True),
+    # tf-keras follows tensorflow's version numbers; 2.15 is the last Keras 2 bundled with TF.
+    Release("tf-keras", "2.15", "tensorflow", ("tf-keras==2.15.*", "tensorflow==2.15.*")),
+    Release("tf-keras", "2.17", "tensorflow", ("tf-keras==2.17.*", "tensorflow==2.17.*")),
+    Release("tf-keras", "2.21", "tensorflow", ("tf-keras==2.21.*", "tensorflow==2.21.*"),
+            default=True),
+]
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize(
+    "release",
+    [nox.param(release, id=release.id,
+               tags=[release.impl, "default" if release.default else "old"])
+     for release in MATRIX],
+)
+def suite(session: nox.Session, release: Release) -> None:
+    """Run the suite on one release of one implementation."""
+    results = release.results
+    # A results file of an earlier run would pass for this one's if this one wrote none.
+    results.unlink(missing_ok=True)
+    session.log(f"{release.id}: installing {' '.join(release.requirements)}"
+                + (f" and {TORCH} (pip)" if release.backend == "torch" else ""))
+    started = time.monotonic()
+    try:
+        install(session, release)
+    except nox.command.CommandFailed as error:
+        record_failure(session, release, f"the environment could not be built: {error}")
+        raise
+    session.log(f"{release.id}: installed in {time.monotonic() - started:.0f} s")
+
+    arguments = ["--impl", release.impl, "--results", str(results)]
+    if release.baseline is not None:
+        arguments += ["--baseline", str(release.baseline)]
+        success_codes = [0]  # against the baseline anything unexpected fails the session
+    else:
+        success_codes = [0, 1]  # no baseline: failing claims are findings, not a broken run
+    started = time.monotonic()
+    try:
+        session.run("python", "-m", "pytest", "suites/", *arguments, *session.posargs,
+                    success_codes=success_codes)
+    except nox.command.CommandFailed as error:
+        # pytest writes its results file as it goes; without one it stopped before any check.
+        if not results.exists():
+            record_failure(session, release,
+                           f"pytest exited with code {return_code(error)} before writing any "
+                           f"result: {why_it_stopped(session, release)}")
+        raise
+    finally:
+        session.log(f"{release.id}: suite ran in {time.monotonic() - started:.0f} s; "
+                    f"results {results}")
+
+
+def install(session: nox.Session, release: Release) -> None:
+    """Install the project and ``release``; output goes to a log, shown and kept on failure."""
+    log = Path(session.create_tmp()) / "install.log"
+    with log.open("w", encoding="utf-8") as stream:
+        try:
+            if release.backend == "torch":
+                session.install("pip", silent=False, stdout=stream)
+                session.run("python", "-m", "pip", "install", TORCH, silent=False,
+                            stdout=stream)
+            session.install("-e", ".", *release.requirements, silent=False, stdout=stream)
+        except nox.command.CommandFailed as error:
+            stream.flush()
+            lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            session.warn("\n".join(lines[-25:]))
+            # uv and pip say why on their "error:"/"ERROR:" lines, and uv's causes after them.
+            said = [line.strip() for line in lines
+                    if re.match(r"\s*(?:(?:error|ERROR|cause|Because)\b|×|╰─▶)", line)]
+            raise nox.command.CommandFailed(
+                f"{error}: {' '.join(said[-8:] or [line.strip() for line in lines[-6:]])} "
+                f"(log: {log})",
+                return_code=return_code(error),
+            ) from None
+
+
+def return_code(error: nox.command.CommandFailed):
+    return getattr(error, "return_code", None) or error.reason
+
+
+def why_it_stopped(session: nox.Session, release: Release) -> str:
+    """Why the implementation does not load, or a pointer to the session's log."""
+    probe = ("from harness import implementations as i; "
+             f"m = i.load({release.impl!r}); print('loads:', m.versions())")
+    output = session.run("python", "-c", probe, silent=True, log=False,
+                         success_codes=range(-255, 256))
+    lines = [line for line in str(output).strip().splitlines() if line.strip()]
+    if lines and lines[-1].startswith("loads:"):
+        return f"the implementation loads ({lines[-1][7:]}); see the session's log"
+    return " ".join(lines[-3:]) or "no output; see the session's log"
+
+
+def record_failure(session: nox.Session, release: Release, message: str) -> None:
+    """A results file in which every claim is ``error`` with ``message``, for the comparison."""
+    sys.path.insert(0, str(ROOT))  # harness.results and suites.claims need only the stdlib
+    from harness import results
+    from suites.claims import CLAIMS
+
+    nodeid = f"nox session {session.name}"
+    case = {"nodeid": nodeid, "outcome": "error", "verdict": "error", "message": message,
+            "expected": False, "baseline_reason": None, "duration_s": 0.0}
+    data = {
+        "schema_version": results.SCHEMA_VERSION,
+        "complete": False,
+        "running": None,
+        "interrupted": message,
+        "implementation": {"name": release.impl, "spec": release.impl, "keras": release.version,
+                           "backend": release.backend, "backend_version": None},
+        "environment": {"python": PYTHON, "platform": platform.platform(),
+                        "machine": platform.machine(), "cpu_count": os.cpu_count()},
+        "suite": {"duration_s": 0.0, "pytest_args": list(session.posargs),
+                  "baseline": str(release.baseline) if release.baseline else None,
+                  "baseline_unmatched": []},
+        "claims": [{"id": claim.id, "statement": claim.statement, "source": claim.source,
+                    "kind": claim.kind, "verdict": "error",
+                    # One case, on the first claim: the comparison footnotes it once, not per claim.
+                    "cases": [case] if index == 0 else []}
+                   for index, claim in enumerate(CLAIMS.values())],
+        "benchmarks": [],
+    }
+    results.write_atomic(release.results, data)
+    session.warn(f"{release.id}: recorded as a row of errors in {release.results}: {message}")
+
+
+@nox.session(python=PYTHON)
+def compare(session: nox.Session) -> None:
+    """reports/COMPARISON.md and one report per results file, from the matrix's results.
+
+    Arguments after ``--`` replace the results files, e.g. ``nox -s compare -- a.json b.json``.
+    """
+    if session.posargs:
+        paths = list(session.posargs)
+    else:
+        # Only the matrix's files, in its order: a file from another run (reports/results/
+        # keras-tensorflow.json) would be a second column of the same name and version.
+        paths = [str(release.results) for release in MATRIX if release.results.exists()]
+        missing = [release.id for release in MATRIX if not release.results.exists()]
+        if missing:
+            session.warn(f"no results yet for {', '.join(missing)}")
+    if not paths:
+        session.error(f"no results files in {RESULTS}: run the suite sessions first")
+    session.install("-e", ".")
+    failed = []
+    for path in paths:
+        try:
+            session.run("python", "-m", "harness", "report", path,
+                        "-o", str(Path("reports") / f"{Path(path).stem}.md"))
+        except nox.command.CommandFailed:
+            failed.append(path)
+    session.run("python", "-m", "harness", "compare", *paths, "-o", "reports/COMPARISON.md")
+    if failed:
+        session.error(f"no report for {', '.join(failed)}")
