@@ -7,30 +7,13 @@ Exit codes: 0 done (for ``gate``: nothing got worse), 1 the gate found something
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from harness import compare, gate, report, results
 from harness.baseline import BaselineError
 from harness.results import ResultsError
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write text so that a reader sees either the old file or the whole new one, never a part."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+from harness.results import write_text_atomic as write_text
 
 
 def run_report(args) -> int:

@@ -44,20 +44,24 @@ def claim_verdict(case_verdicts) -> str:
     return "skipped"
 
 
-def write_atomic(path: Path, data: dict) -> None:
-    """Write JSON so that a reader sees either the old file or the whole new one, never a part."""
+def write_text_atomic(path, text: str) -> None:
+    """Write so that a reader sees either the old file or the whole new one, never a part."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            json.dump(data, stream, indent=1, sort_keys=False, default=str)
+            stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path, data: dict) -> None:
+    write_text_atomic(path, json.dumps(data, indent=1, default=str))
 
 
 def load(path) -> dict:

@@ -1,0 +1,65 @@
+"""Naming and loading implementations: built-in names and package.module:object."""
+
+import pytest
+
+from harness import implementations
+from harness.implementations import ImplementationError
+from tests.fake_impl import FAKE
+
+
+class TestResolve:
+    def test_built_in(self):
+        """A built-in name gives the built-in implementation."""
+        assert "keras-jax" == implementations.resolve("keras-jax").name
+
+    def test_module_object(self):
+        """package.module:object gives that object."""
+        assert FAKE is implementations.resolve("tests.fake_impl:FAKE")
+
+    def test_unknown_name(self):
+        """An unknown plain name lists the choices."""
+        with pytest.raises(ImplementationError, match="unknown implementation 'keras-mxnet'"):
+            implementations.resolve("keras-mxnet")
+
+    def test_missing_object(self):
+        """A module without the object is named in the error."""
+        with pytest.raises(ImplementationError, match="has no object 'NOPE'"):
+            implementations.resolve("tests.fake_impl:NOPE")
+
+    def test_missing_module(self):
+        """A module that cannot be imported is named in the error."""
+        with pytest.raises(ImplementationError, match="cannot import 'no_such_module'"):
+            implementations.resolve("no_such_module:X")
+
+    def test_incomplete_interface(self):
+        """An object without the interface's members is refused, naming what is missing."""
+        with pytest.raises(ImplementationError, match="missing load, versions, to_numpy"):
+            implementations.resolve("tests.test_implementations:NOT_AN_IMPLEMENTATION")
+
+
+class TestLoad:
+    def test_loads_user_object(self):
+        """load() resolves and loads a user's implementation."""
+        assert FAKE is implementations.load("tests.fake_impl:FAKE")
+
+    def test_import_error_is_not_installed(self):
+        """An ImportError from load() becomes a one-line 'not installed' error."""
+        with pytest.raises(ImplementationError, match="'missing' is not installed"):
+            implementations.load("tests.test_implementations:MISSING")
+
+
+class NotAnImplementation:
+    name = "nothing"
+
+
+class Missing:
+    name = "missing"
+
+    def load(self):
+        raise ImportError("No module named 'keras_fork'")
+
+    versions = to_numpy = None
+
+
+NOT_AN_IMPLEMENTATION = NotAnImplementation()
+MISSING = Missing()

@@ -1,0 +1,219 @@
+"""The pytest plugin as a black box: options, verdicts, the results file and the baseline."""
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from suites.claims import CLAIMS
+
+pytest_plugins = ["pytester"]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _importable_project(monkeypatch):
+    """The subprocess runs in a temporary folder; it must still find the harness and the fake."""
+    monkeypatch.setenv("PYTHONPATH", str(PROJECT_ROOT))
+    monkeypatch.delenv("STATEFUL_RNN_IMPL", raising=False)
+
+CHECKS = """
+import pytest
+
+@pytest.mark.claim("reset.model")
+def test_holds():
+    assert 1 == 1
+
+@pytest.mark.claim("reset.layer")
+def test_wrong_value():
+    assert 1 == 2, "observed 1, expected 2"
+
+@pytest.mark.claim("reset.fresh")
+def test_raises():
+    raise TypeError("no such argument")
+
+@pytest.mark.claim("setup.shuffle-default")
+def test_skipped():
+    pytest.skip("not applicable")
+"""
+
+
+@pytest.fixture
+def run(pytester):
+    """Run pytest in a subprocess on the given checks with the fake implementation."""
+    pytester.makepyfile(test_checks=CHECKS)
+
+    def run(*args):
+        return pytester.runpytest_subprocess(
+            "-p", "harness.plugin", "-p", "no:cacheprovider", "--impl", "tests.fake_impl:FAKE", *args
+        )
+
+    return run
+
+
+def claims_of(path):
+    data = json.loads(path.read_text())
+    return data, {claim["id"]: claim for claim in data["claims"]}
+
+
+class TestImplementationOption:
+    def test_unknown_name(self, pytester):
+        """An unknown implementation name exits 2 with one line."""
+        result = pytester.runpytest_subprocess("-p", "harness.plugin", "--impl", "keras-nope")
+        assert 2 == result.ret
+        assert [line for line in result.stderr.lines if line.strip()] == [
+            "Exit: error: unknown implementation 'keras-nope': use one of keras-tensorflow, "
+            "keras-jax, keras-torch, tf-keras or package.module:object"
+        ]
+
+    def test_not_installed(self, pytester):
+        """A module:object whose module is missing exits 2 without a traceback."""
+        result = pytester.runpytest_subprocess("-p", "harness.plugin", "--impl", "no_such_pkg.mod:IMPL")
+        assert 2 == result.ret
+        assert "Traceback" not in result.stderr.str()
+        result.stderr.fnmatch_lines(["*cannot import 'no_such_pkg.mod'*"])
+
+    def test_environment_variable(self, pytester, monkeypatch):
+        """STATEFUL_RNN_IMPL selects the implementation when --impl is absent."""
+        monkeypatch.setenv("STATEFUL_RNN_IMPL", "tests.fake_impl:FAKE")
+        pytester.makepyfile(test_checks=CHECKS)
+        result = pytester.runpytest_subprocess("-p", "harness.plugin", "-p", "no:cacheprovider")
+        result.stdout.fnmatch_lines(["implementation: fake (keras 0.0, backend none 0.0*"])
+
+    def test_header(self, run):
+        """The header names the implementation and its versions."""
+        run().stdout.fnmatch_lines(["implementation: fake (keras 0.0, backend none 0.0, numpy *, python *)"])
+
+
+class TestResultsFile:
+    def test_verdicts(self, run, pytester):
+        """Each case gets holds, fails (assertion), error (exception) or skipped."""
+        path = pytester.path / "out.json"
+        result = run("--results", str(path))
+        assert 1 == result.ret
+        data, claims = claims_of(path)
+        assert {"reset.model": "holds", "reset.layer": "fails", "reset.fresh": "error",
+                "setup.shuffle-default": "skipped"} == {
+            claim_id: claims[claim_id]["verdict"]
+            for claim_id in ("reset.model", "reset.layer", "reset.fresh", "setup.shuffle-default")
+        }
+        assert "observed 1, expected 2" in claims["reset.layer"]["cases"][0]["message"]
+        assert "TypeError: no such argument" in claims["reset.fresh"]["cases"][0]["message"]
+        assert data["complete"] is True
+
+    def test_every_catalogue_id(self, run, pytester):
+        """Every catalogue id appears, with verdict skipped when no check ran."""
+        path = pytester.path / "out.json"
+        run("--results", str(path))
+        data, claims = claims_of(path)
+        assert list(CLAIMS) == [claim["id"] for claim in data["claims"]]
+        assert "skipped" == claims["carry.index-i"]["verdict"]
+
+    def test_implementation_block(self, run, pytester):
+        """The file names the implementation and its versions."""
+        path = pytester.path / "out.json"
+        run("--results", str(path))
+        data, _ = claims_of(path)
+        assert {"name": "fake", "spec": "tests.fake_impl:FAKE", "keras": "0.0", "backend": "none",
+                "backend_version": "0.0"} == data["implementation"]
+
+    def test_unknown_claim(self, pytester):
+        """A check marked with an id missing from the catalogue is a usage error."""
+        pytester.makepyfile(test_bad='import pytest\n@pytest.mark.claim("no.such")\ndef test_x(): pass\n')
+        result = pytester.runpytest_subprocess("-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE")
+        assert 4 == result.ret
+        result.stderr.fnmatch_lines(["*unknown claim id 'no.such'*"])
+
+    def test_crash_keeps_completed_cases(self, pytester):
+        """A process that dies mid-run leaves every completed case and names the crashed one."""
+        pytester.makepyfile(test_crash="""
+            import os, pytest
+            @pytest.mark.claim("reset.model")
+            def test_first(): pass
+            @pytest.mark.claim("reset.layer")
+            def test_second(): os.abort()
+        """)
+        path = pytester.path / "out.json"
+        result = pytester.runpytest_subprocess(
+            "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE", "--results", str(path))
+        assert 0 != result.ret
+        data, claims = claims_of(path)
+        assert (False, "test_crash.py::test_second") == (data["complete"], data["running"])
+        assert "holds" == claims["reset.model"]["verdict"]
+
+    def test_timeout_is_error(self, pytester):
+        """A hanging check is stopped by the per-test timeout and recorded as error."""
+        pytester.makepyfile(test_hang="""
+            import time, pytest
+            @pytest.mark.claim("reset.model")
+            def test_hang(): time.sleep(30)
+        """)
+        path = pytester.path / "out.json"
+        pytester.runpytest_subprocess(
+            "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE", "--results", str(path),
+            "--timeout", "2", "--timeout-method", "signal")
+        _, claims = claims_of(path)
+        case = claims["reset.model"]["cases"][0]
+        assert ("error", True) == (case["verdict"], "Timeout" in case["message"])
+
+
+class TestBaseline:
+    def write_baseline(self, pytester, text):
+        path = pytester.path / "baseline.txt"
+        path.write_text(textwrap.dedent(text))
+        return str(path)
+
+    def test_expected_failures_pass(self, run, pytester):
+        """Listed non-holding cases become expected failures and the run passes."""
+        baseline = self.write_baseline(pytester, """
+            test_checks.py::test_wrong_value  # known: returns 1
+            test_checks.py::test_raises  # known: argument removed
+        """)
+        path = pytester.path / "out.json"
+        result = run("--baseline", baseline, "--results", str(path))
+        assert 0 == result.ret
+        _, claims = claims_of(path)
+        case = claims["reset.layer"]["cases"][0]
+        assert ("fails", "xfailed", True, "known: returns 1") == (
+            case["verdict"], case["outcome"], case["expected"], case["baseline_reason"])
+
+    def test_case_that_starts_to_hold(self, run, pytester):
+        """A listed case that holds fails the run, so the baseline gets updated."""
+        baseline = self.write_baseline(pytester, """
+            test_checks.py::test_holds  # thought broken
+            test_checks.py::test_wrong_value  # known
+            test_checks.py::test_raises  # known
+        """)
+        path = pytester.path / "out.json"
+        result = run("--baseline", baseline, "--results", str(path))
+        assert 1 == result.ret
+        _, claims = claims_of(path)
+        case = claims["reset.model"]["cases"][0]
+        assert ("holds", "xpassed") == (case["verdict"], case["outcome"])
+        assert "update the baseline" in case["message"]
+
+    def test_unmatched_entry_warns(self, run, pytester):
+        """An entry that matches no collected case is warned about."""
+        baseline = self.write_baseline(pytester, "test_checks.py::test_gone  # removed long ago\n")
+        run("--baseline", baseline).stdout.fnmatch_lines(["*'test_checks.py::test_gone' matches no collected case*"])
+
+    def test_entry_without_reason(self, run, pytester):
+        """An entry without a reason is refused with one line and exit 2."""
+        baseline = self.write_baseline(pytester, "test_checks.py::test_raises\n")
+        result = run("--baseline", baseline)
+        assert 2 == result.ret
+        result.stderr.fnmatch_lines(["*baseline.txt:1: entry has no reason*"])
+
+    def test_missing_file(self, run):
+        """A missing baseline file exits 2 with one line."""
+        result = run("--baseline", "nowhere.txt")
+        assert 2 == result.ret
+        result.stderr.fnmatch_lines(["*nowhere.txt: no such baseline file*"])
+
+    def test_wildcard(self, run, pytester):
+        """A * in an entry matches any parameters, while brackets stay literal."""
+        baseline = self.write_baseline(pytester, "test_checks.py::test_[wr]*  # both known\n")
+        assert 1 == run("--baseline", baseline).ret  # brackets literal: matches nothing
+        baseline = self.write_baseline(pytester, "test_checks.py::test_r*  # known\ntest_checks.py::test_w*  # known\n")
+        assert 0 == run("--baseline", baseline).ret
