@@ -29,6 +29,7 @@ multi-gigabyte CUDA build. Elsewhere, point pip at a CPU index for that step wit
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import re
@@ -116,11 +117,12 @@ def suite(session: nox.Session, release: Release) -> None:
     try:
         install(session, release)
     except nox.command.CommandFailed as error:
-        record_failure(session, release, f"the environment could not be built: {error}")
+        record_failure(session, release, "the install of the environment",
+                       f"the environment could not be built: {error}")
         raise
     session.log(f"{release.id}: installed in {time.monotonic() - started:.0f} s")
 
-    arguments = ["--impl", release.impl, "--results", str(results)]
+    arguments = ["--impl", release.impl]
     if release.baseline is not None:
         arguments += ["--baseline", str(release.baseline)]
         success_codes = [0]  # against the baseline anything unexpected fails the session
@@ -128,14 +130,14 @@ def suite(session: nox.Session, release: Release) -> None:
         success_codes = [0, 1]  # no baseline: failing claims are findings, not a broken run
     started = time.monotonic()
     try:
-        session.run("python", "-m", "pytest", "suites/", *arguments, *session.posargs,
-                    success_codes=success_codes)
+        session.run("python", "-m", "pytest", "suites/", *arguments, "--results", str(results),
+                    *session.posargs, success_codes=success_codes)
     except nox.command.CommandFailed as error:
         # pytest writes its results file as it goes; without one it stopped before any check.
         if not results.exists():
-            record_failure(session, release,
+            record_failure(session, release, "the start of pytest",
                            f"pytest exited with code {return_code(error)} before writing any "
-                           f"result: {why_it_stopped(session, release)}")
+                           f"result: {why_it_stopped(session, arguments)}")
         raise
     finally:
         session.log(f"{release.id}: suite ran in {time.monotonic() - started:.0f} s; "
@@ -170,19 +172,19 @@ def return_code(error: nox.command.CommandFailed):
     return getattr(error, "return_code", None) or error.reason
 
 
-def why_it_stopped(session: nox.Session, release: Release) -> str:
-    """Why the implementation does not load, or a pointer to the session's log."""
-    probe = ("from harness import implementations as i; "
-             f"m = i.load({release.impl!r}); print('loads:', m.versions())")
-    output = session.run("python", "-c", probe, silent=True, log=False,
+def why_it_stopped(session: nox.Session, arguments: list[str]) -> str:
+    """What pytest says when it only collects with the same arguments (and no results file)."""
+    output = session.run("python", "-m", "pytest", "suites/", "--collect-only", "-q",
+                         *arguments, *session.posargs, silent=True, log=False,
                          success_codes=range(-255, 256))
-    lines = [line for line in str(output).strip().splitlines() if line.strip()]
-    if lines and lines[-1].startswith("loads:"):
-        return f"the implementation loads ({lines[-1][7:]}); see the session's log"
-    return " ".join(lines[-3:]) or "no output; see the session's log"
+    lines = [line.strip() for line in str(output).splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith(("Exit:", "E ", "ERROR")) or "rror:" in line]
+    if said:
+        return " ".join(said[-4:])
+    return "it collects without error; see the session's log for the crash"
 
 
-def record_failure(session: nox.Session, release: Release, message: str) -> None:
+def record_failure(session: nox.Session, release: Release, stage: str, message: str) -> None:
     """A results file in which every claim is ``error`` with ``message``, for the comparison."""
     sys.path.insert(0, str(ROOT))  # harness.results and suites.claims need only the stdlib
     from harness import results
@@ -194,12 +196,16 @@ def record_failure(session: nox.Session, release: Release, message: str) -> None
     data = {
         "schema_version": results.SCHEMA_VERSION,
         "complete": False,
-        "running": None,
+        "running": stage,
         "interrupted": message,
-        "implementation": {"name": release.impl, "spec": release.impl, "keras": release.version,
-                           "backend": release.backend, "backend_version": None},
+        # "not run" keeps this column apart from a real run of the release ("3.5.0").
+        "implementation": {"name": release.impl, "spec": release.impl,
+                           "keras": f"{release.version}, not run", "backend": release.backend,
+                           "backend_version": "?"},
         "environment": {"python": PYTHON, "platform": platform.platform(),
-                        "machine": platform.machine(), "cpu_count": os.cpu_count()},
+                        "machine": platform.machine(), "cpu_count": os.cpu_count(),
+                        "created": datetime.datetime.now(datetime.timezone.utc)
+                        .isoformat(timespec="seconds")},
         "suite": {"duration_s": 0.0, "pytest_args": list(session.posargs),
                   "baseline": str(release.baseline) if release.baseline else None,
                   "baseline_unmatched": []},

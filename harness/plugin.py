@@ -139,14 +139,18 @@ class ResultsCollector:
     # -- collection --------------------------------------------------------------------------
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
+        if not config.option.article:
+            slow = [item for item in items if item.get_closest_marker("article")]
+            if slow:
+                config.hook.pytest_deselected(items=slow)
+                items[:] = [item for item in items if not item.get_closest_marker("article")]
         for item in items:
             marker = item.get_closest_marker("claim")
-            if marker is None:
-                continue
-            claim_id = marker.args[0] if marker.args else None
-            if claim_id not in CLAIMS:
-                raise pytest.UsageError(f"{item.nodeid}: unknown claim id {claim_id!r}")
-            self.claim_of[item.nodeid] = claim_id
+            if marker is not None:
+                claim_id = marker.args[0] if marker.args else None
+                if claim_id not in CLAIMS:
+                    raise pytest.UsageError(f"{item.nodeid}: unknown claim id {claim_id!r}")
+                self.claim_of[item.nodeid] = claim_id
             entry = baseline_file.first_match(self.entries, item.nodeid)
             if entry is not None:
                 entry.matched.append(item.nodeid)

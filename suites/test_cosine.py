@@ -38,12 +38,6 @@ MEASURED_WHERE_APPLICABLE = ("one_step_mse_gradient_only", "naive_step_latency_s
 _measured: dict[tuple[str, str], tuple[dict, dict]] = {}
 
 
-@pytest.fixture(autouse=True)
-def _article_needs_option(request):
-    if request.node.get_closest_marker("article") and not request.config.getoption("--article"):
-        pytest.skip("the article's recipe is slow: run with --article")
-
-
 # -- helpers ----------------------------------------------------------------------------------
 
 def reference_seconds(repeats: int = 5) -> float:
