@@ -92,6 +92,14 @@ def worst(verdicts) -> str:
     return "skipped"
 
 
+def summary(message: str) -> str:
+    """The finding of a case's message: its first line after the ``[claim] on impl`` header."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if lines and lines[0].startswith("["):
+        lines = lines[1:]
+    return lines[0][:300] if lines else ""
+
+
 def judge(mutant, data: dict, reference: dict[str, tuple[str, str]]) -> dict:
     """The mutant's row for the score file: killed or not, and any collateral change."""
     observed = case_verdicts(data)
@@ -106,9 +114,9 @@ def judge(mutant, data: dict, reference: dict[str, tuple[str, str]]) -> dict:
         if claim != mutant.breaks and nodeid in reference and reference[nodeid][1] != value:
             collateral[nodeid] = f"{reference[nodeid][1]} -> {value}"
     other_claims = sorted({c for c, _ in observed.values() if c != mutant.breaks})
-    messages = {case["nodeid"]: case["message"].splitlines()[0][:200] if case["message"] else ""
+    messages = [summary(case["message"])
                 for claim in data["claims"] if claim["id"] == mutant.breaks
-                for case in claim["cases"] if case["verdict"] in NOT_HOLDING}
+                for case in claim["cases"] if case["verdict"] in NOT_HOLDING]
     return {
         "mutant": mutant.name,
         "object": judge_object_name(mutant),
@@ -122,7 +130,7 @@ def judge(mutant, data: dict, reference: dict[str, tuple[str, str]]) -> dict:
         "other_claims": other_claims,
         "collateral": collateral,
         "unknown_cases": missing,
-        "first_message": next(iter(messages.values()), ""),
+        "first_message": messages[0] if messages else "",
         "seconds": round(data["_seconds"], 1),
     }
 
