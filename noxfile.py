@@ -122,7 +122,8 @@ def suite(session: nox.Session, release: Release) -> None:
         raise
     session.log(f"{release.id}: installed in {time.monotonic() - started:.0f} s")
 
-    arguments = ["--impl", release.impl]
+    # -c: this checkout's configuration and rootdir, whatever paths the arguments name.
+    arguments = ["-c", "pyproject.toml", "suites/", "--impl", release.impl]
     if release.baseline is not None:
         arguments += ["--baseline", str(release.baseline)]
         success_codes = [0]  # against the baseline anything unexpected fails the session
@@ -130,7 +131,7 @@ def suite(session: nox.Session, release: Release) -> None:
         success_codes = [0, 1]  # no baseline: failing claims are findings, not a broken run
     started = time.monotonic()
     try:
-        session.run("python", "-m", "pytest", "suites/", *arguments, "--results", str(results),
+        session.run("python", "-m", "pytest", *arguments, "--results", str(results),
                     *session.posargs, success_codes=success_codes)
     except nox.command.CommandFailed as error:
         # pytest writes its results file as it goes; without one it stopped before any check.
@@ -174,8 +175,8 @@ def return_code(error: nox.command.CommandFailed):
 
 def why_it_stopped(session: nox.Session, arguments: list[str]) -> str:
     """What pytest says when it only collects with the same arguments (and no results file)."""
-    output = session.run("python", "-m", "pytest", "suites/", "--collect-only", "-q",
-                         *arguments, *session.posargs, silent=True, log=False,
+    output = session.run("python", "-m", "pytest", *arguments, "--collect-only", "-q",
+                         *session.posargs, silent=True, log=False,
                          success_codes=range(-255, 256))
     lines = [line.strip() for line in str(output).splitlines() if line.strip()]
     said = [line for line in lines if line.startswith(("Exit:", "E ", "ERROR")) or "rror:" in line]
