@@ -217,3 +217,34 @@ class TestBaseline:
         assert 1 == run("--baseline", baseline).ret  # brackets literal: matches nothing
         baseline = self.write_baseline(pytester, "test_checks.py::test_r*  # known\ntest_checks.py::test_w*  # known\n")
         assert 0 == run("--baseline", baseline).ret
+
+
+class TestInterruption:
+    def test_sigterm_leaves_a_whole_file(self, pytester):
+        """SIGTERM mid-run leaves a complete, valid results file that says it was interrupted."""
+        import signal
+        import subprocess
+        import sys
+        import time
+
+        pytester.makepyfile(test_slow="""
+            import time, pytest
+            @pytest.mark.claim("reset.model")
+            def test_first(): pass
+            @pytest.mark.claim("reset.layer")
+            def test_slow(): time.sleep(60)
+        """)
+        path = pytester.path / "out.json"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-p", "harness.plugin", "-p", "no:cacheprovider",
+             "--impl", "tests.fake_impl:FAKE", "--results", str(path)],
+            cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline and not (path.exists() and "test_slow" in path.read_text()):
+            time.sleep(0.2)
+        process.send_signal(signal.SIGTERM)
+        assert 0 != process.wait(timeout=60)
+        data, claims = claims_of(path)
+        assert (False, "holds") == (data["complete"], claims["reset.model"]["verdict"])
+        assert "signal 15" in data["interrupted"]
