@@ -97,6 +97,11 @@ def message_of(excinfo, limit: int = 3000) -> str:
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
+    # Under pytest-xdist the controller never collects: the claim and the baseline entry travel
+    # with the report, as properties, like the verdict.
+    marker = item.get_closest_marker("claim")
+    if marker is not None and marker.args:
+        report.user_properties.append(("claim", marker.args[0]))
     if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
         # Properties travel with the report, so this also works under pytest-xdist.
         report.user_properties.append(("verdict", verdict_of(call.excinfo)))
@@ -153,17 +158,31 @@ class ResultsCollector:
                 self.claim_of[item.nodeid] = claim_id
             entry = baseline_file.first_match(self.entries, item.nodeid)
             if entry is not None:
-                entry.matched.append(item.nodeid)
+                if item.nodeid not in entry.matched:
+                    entry.matched.append(item.nodeid)
                 item.add_marker(pytest.mark.xfail(reason=f"baseline: {entry.reason}", strict=True))
 
     def pytest_collection_finish(self, session):
+        if session.items:  # not the xdist controller, which collects nothing itself
+            self.warn_unmatched(session.config)
+
+    def warn_unmatched(self, config):
         for entry in self.entries:
             if not entry.matched and not self.is_worker:
-                session.config.issue_config_time_warning(
+                config.issue_config_time_warning(
                     pytest.PytestConfigWarning(
                         f"baseline line {entry.line}: {entry.pattern!r} matches no collected case"
                     ),
                     stacklevel=2,
+                )
+
+    def pytest_terminal_summary(self, terminalreporter, config):
+        if not config.pluginmanager.has_plugin("dsession"):
+            return  # without xdist, collection already warned
+        for entry in self.entries:
+            if not entry.matched:
+                terminalreporter.write_line(
+                    f"warning: baseline line {entry.line}: {entry.pattern!r} matches no case that ran"
                 )
 
     # -- results -----------------------------------------------------------------------------
@@ -175,8 +194,15 @@ class ResultsCollector:
         properties = dict(report.user_properties)
         if "benchmark" in properties and report.when == "call":
             self.benchmarks.append(properties["benchmark"])
-        if report.nodeid not in self.claim_of:
+        if report.when == "teardown":
+            self.running = None
+        claim_id = self.claim_of.get(report.nodeid) or properties.get("claim")
+        if claim_id is None:
             return
+        self.claim_of[report.nodeid] = claim_id
+        entry = baseline_file.first_match(self.entries, report.nodeid)
+        if entry is not None and report.nodeid not in entry.matched:
+            entry.matched.append(report.nodeid)
         case = self.cases.setdefault(
             report.nodeid,
             {"nodeid": report.nodeid, "outcome": "passed", "verdict": "holds", "message": "",
@@ -195,7 +221,6 @@ class ResultsCollector:
             case["expected"] = True
             case["baseline_reason"] = report.wasxfail.removeprefix("baseline: ")
         if report.when == "teardown":
-            self.running = None
             self.write(complete=False)
 
     @staticmethod

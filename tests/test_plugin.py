@@ -102,6 +102,20 @@ class TestResultsFile:
         assert "TypeError: no such argument" in claims["reset.fresh"]["cases"][0]["message"]
         assert data["complete"] is True
 
+    def test_under_xdist(self, run, pytester):
+        """With pytest-xdist workers the controller's file has the same verdicts and baseline."""
+        path = pytester.path / "out.json"
+        baseline = pytester.path / "baseline.txt"
+        baseline.write_text("test_checks.py::test_wrong_value  # known\n")
+        run("-n", "2", "--results", str(path), "--baseline", str(baseline))
+        data, claims = claims_of(path)
+        assert ["holds", "fails", "error", "skipped"] == [
+            claims[claim_id]["verdict"]
+            for claim_id in ("reset.model", "reset.layer", "reset.fresh", "setup.shuffle-default")
+        ]
+        assert (None, []) == (data["running"], data["suite"]["baseline_unmatched"])
+        assert claims["reset.layer"]["cases"][0]["expected"] is True
+
     def test_every_catalogue_id(self, run, pytester):
         """Every catalogue id appears, with verdict skipped when no check ran."""
         path = pytester.path / "out.json"
