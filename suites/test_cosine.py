@@ -3,7 +3,7 @@
 ``test_cosine[<model>-fast]`` runs our recipe in the default run; ``test_cosine[<model>-article]``
 runs the article's own (slow: its stacked model took 53 minutes) only with ``--article``. Each
 records one row in the results file's ``benchmarks`` (median and spread over ``SEEDS``) and
-draws ``reports/figures/<implementation>/<model>.png``. Accuracy targets are recorded in the row,
+draws ``reports/figures/<implementation>-<keras version>/<model>.png``. Accuracy targets are recorded in the row,
 never asserted: a slow or unlucky machine must not fail the suite. Two measured claims come
 last, ``train.instability`` (spread across seeds) and ``perf.cpu-vs-gpu`` (needs a GPU); their
 rows in ``benchmarks`` carry a ``claim`` key. A model the implementation cannot train gets a
@@ -102,7 +102,9 @@ def environment(impl, keras) -> dict:
 
 
 def figure_path(impl, model) -> Path:
-    return FIGURES / re.sub(r"[^A-Za-z0-9_.-]", "_", impl.name) / f"{model}.png"
+    # One folder per implementation and release, so that a version matrix keeps every figure.
+    folder = f"{impl.name}-{impl.versions()['keras']}"
+    return FIGURES / re.sub(r"[^A-Za-z0-9_.-]", "_", folder) / f"{model}.png"
 
 
 def draw(impl, model) -> Path:
