@@ -12,20 +12,32 @@ from pathlib import Path
 
 from harness import compare, gate, report, results
 from harness.baseline import BaselineError
+from harness.report import MutationScoreError
 from harness.results import ResultsError
 from harness.results import write_text_atomic as write_text
+
+# Where tests/test_mutants.py writes the mutation score, from the project root like the reports.
+MUTATION_SCORE = Path("reports/mutation-score.json")
+
+
+def mutation_score(args) -> dict | None:
+    """The ``--mutation-score`` file, else the default one where it exists; None: not measured."""
+    if args.mutation_score is None and not MUTATION_SCORE.exists():
+        return None
+    return report.load_mutation_score(args.mutation_score or MUTATION_SCORE)
 
 
 def run_report(args) -> int:
     data = results.load(args.results)
     output = args.output or Path("reports") / f"{data['implementation']['name']}.md"
-    write_text(output, report.render(data, output))
+    write_text(output, report.render(data, output, mutation_score(args)))
     print(f"wrote {output}")
     return 0
 
 
 def run_compare(args) -> int:
-    text = compare.render([(path, results.load(path)) for path in args.results])
+    text = compare.render([(path, results.load(path)) for path in args.results],
+                          mutation_score(args))
     write_text(args.output, text)
     print(f"wrote {args.output}")
     return 0
@@ -56,6 +68,13 @@ def factor(text: str) -> float:
     return value
 
 
+def add_mutation_score(command) -> None:
+    command.add_argument("--mutation-score", type=Path, metavar="PATH",
+                         help="mutation score file of tests/test_mutants.py (default: "
+                         f"{MUTATION_SCORE} where it exists, otherwise the mutation score is "
+                         "reported as not measured)")
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m harness", description="Reports, comparisons and the regression gate "
@@ -66,12 +85,14 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("results", type=Path, metavar="RESULTS.json")
     command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
                          help="default: reports/<implementation>.md")
+    add_mutation_score(command)
     command.set_defaults(run=run_report)
 
     command = commands.add_parser("compare", help="claims and benchmarks side by side")
     command.add_argument("results", type=Path, nargs="+", metavar="RESULTS")
     command.add_argument("-o", "--output", type=Path, default=Path("reports/COMPARISON.md"),
                          metavar="OUT.md", help="default: %(default)s")
+    add_mutation_score(command)
     command.set_defaults(run=run_compare)
 
     command = commands.add_parser(
@@ -104,7 +125,7 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ResultsError, BaselineError) as error:
+    except (ResultsError, BaselineError, MutationScoreError) as error:
         print(f"error: {error}", file=sys.stderr)
     except OSError as error:
         print(f"error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 A column is one implementation at one keras version, so one implementation measured at two
 versions gives two columns. Benchmark figures are shown with their ratio to the first column.
+The mutation score is about the suite, not an implementation, so it comes once, at the end.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from harness.report import (
     cell,
     column_name,
     headline,
+    mutation_score,
     number,
     relative_median,
     table,
@@ -23,8 +25,12 @@ from harness.report import (
 from harness.results import ResultsError
 
 
-def render(runs: list[tuple[str, dict]]) -> str:
-    """The comparison of ``(path, results)`` pairs, in the order given."""
+def render(runs: list[tuple[str, dict]], mutation: dict | None = None) -> str:
+    """The comparison of ``(path, results)`` pairs, in the order given.
+
+    ``mutation`` is the mutation score file as ``report.load_mutation_score`` gives it; without
+    one the comparison says the mutation score was not measured.
+    """
     columns = {}
     for path, results in runs:
         name = column_name(results)
@@ -40,7 +46,8 @@ def render(runs: list[tuple[str, dict]]) -> str:
                         + ", ".join(incomplete))
     claims, footnotes = claims_table(columns)
     sections += ["## Claims", LEGEND, claims, "\n".join(footnotes),
-                 "## Benchmarks", benchmarks_tables(columns)]
+                 "## Benchmarks", benchmarks_tables(columns),
+                 "## Mutation score", mutation_score(mutation)]
     return "\n\n".join(section for section in sections if section) + "\n"
 
 

@@ -1,16 +1,21 @@
-"""The markdown report of one results file: environment, claims, benchmarks, the suite's timing.
+"""The markdown report of one results file: environment, claims, benchmarks with their figures,
+the suite's timing and the suite's mutation score.
 
 Also the pieces the comparison and the gate share: verdict symbols, one-line summaries of case
-messages and markdown tables.
+messages, markdown tables and the mutation score section.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 from tabulate import tabulate
+
+from fixtures.cosine import HORIZON
 
 SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "skipped": "⏭"}
 LEGEND = "✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised) · ⏭ skipped"
@@ -18,6 +23,15 @@ NON_HOLDING = ("fails", "error")
 ACCURACY = {"one_step_mse": "one-step MSE", "rollout_rmse": "rollout RMSE"}
 # Timings are divided by the calibration workload of the same run, so machines compare.
 TIMINGS = {"train_seconds": "train time", "step_latency_s": "step latency"}
+# A benchmark row's "figure" is relative to the project root (suites/test_cosine.py).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# What rendering a mutation score file reads from each of its mutants.
+MUTANT_KEYS = ("mutant", "breaks", "bug", "killed", "cases_changed")
+
+
+class MutationScoreError(Exception):
+    """A mutation score file that is missing, unreadable or not as tests/test_mutants.py writes
+    it; message is one line."""
 
 
 def headline(message: str) -> str:
@@ -86,11 +100,12 @@ def anchor(nodeid: str) -> str:
     return "case-" + re.sub(r"[^a-z0-9]+", "-", nodeid.lower()).strip("-")
 
 
-def render(results: dict, output: Path) -> str:
+def render(results: dict, output: Path, mutation: dict | None = None) -> str:
     """The report of ``results``, to be written at ``output`` (figure links are relative to it).
 
-    A benchmark's figure is linked when ``figures/<implementation>/<model>.png`` exists next to
-    the report, which for the default ``reports/<implementation>.md`` is ``reports/figures/``.
+    The benchmark figures are linked and shown where their files exist (see ``figure_paths``).
+    ``mutation`` is the mutation score file as ``load_mutation_score`` gives it; without one the
+    report says the mutation score was not measured.
     """
     name = results["implementation"]["name"]
     sections = [f"# Stateful RNN conformance: {column_name(results)}"]
@@ -105,6 +120,7 @@ def render(results: dict, output: Path) -> str:
         "## Claims", verdict_counts(results["claims"]), LEGEND, claims_table(results["claims"]),
         "## Benchmarks", benchmarks_table(results.get("benchmarks", []), name, Path(output).parent),
         "## Suite timing", suite_timing(results),
+        "## Mutation score", mutation_score(mutation),
         "## Non-holding cases", non_holding_cases(results["claims"]),
     ]
     return "\n\n".join(sections) + "\n"
@@ -153,12 +169,39 @@ def claims_table(claims: list[dict]) -> str:
     return table(rows)
 
 
+def figure_paths(rows: list[dict], name: str, report_dir: Path) -> list[str | None]:
+    """The figure of each benchmark row as a posix path relative to ``report_dir``; None where
+    there is no figure file.
+
+    A row names its figure in ``figure``, relative to the project root: one folder per
+    implementation and keras release, ``reports/figures/<implementation>-<keras>/<model>.png``.
+    Rows of measured claims (``claim`` key) name none and take the figure of their model from
+    the run's other rows. Results written before rows named their figures fall back to
+    ``figures/<implementation>/<model>.png`` next to the report.
+    """
+    named = {row.get("model"): row["figure"] for row in rows if row.get("figure")}
+    paths = []
+    for row in rows:
+        figure = row.get("figure") or named.get(row.get("model"))
+        if figure:
+            target = PROJECT_ROOT / figure
+        elif not named:
+            target = report_dir / "figures" / name / f"{row.get('model')}.png"
+        else:
+            # The run names its figures but drew none of this model (its training raised): the
+            # old folder's figure would be from another keras release.
+            target = None
+        paths.append(Path(os.path.relpath(target, report_dir)).as_posix()
+                     if target and target.exists() else None)
+    return paths
+
+
 def benchmarks_table(rows: list[dict], name: str, report_dir: Path) -> str:
+    """The benchmark rows with a link to each one's figure, then each figure once, inline."""
     if not rows:
         return "No benchmarks in this run."
-    lines = []
-    for row in rows:
-        figure = Path("figures") / name / f"{row.get('model')}.png"
+    lines, images = [], {}
+    for row, figure in zip(rows, figure_paths(rows, name, report_dir)):
         ok = row.get("status", "ok") == "ok"
         seeds = row.get("seeds")
         lines.append({
@@ -172,12 +215,17 @@ def benchmarks_table(rows: list[dict], name: str, report_dir: Path) -> str:
             "step latency s": spread(row.get("step_latency_s")),
             "reference s": number(row.get("reference_seconds")),
             "train ÷ reference": number(relative_median(row, "train_seconds")),
-            "figure": f"[{figure.name}]({figure.as_posix()})"
-            if (report_dir / figure).exists() else "",
+            "figure": f"[{PurePosixPath(figure).name}]({figure})" if figure else "",
         })
-    return ("Figures are median [min–max] over the seeds; train ÷ reference is the median "
-            "training time in units of the calibration workload timed in the same run.\n\n"
-            + table(lines))
+        if figure:
+            # Rows of one model share its figure (recipes and claims): show it once.
+            images.setdefault(figure, f"![{row.get('model')}: {HORIZON}-step forecast]({figure})")
+    return "\n\n".join([
+        "Figures are median [min–max] over the seeds; train ÷ reference is the median "
+        "training time in units of the calibration workload timed in the same run.",
+        table(lines),
+        *images.values(),
+    ])
 
 
 def suite_timing(results: dict) -> str:
@@ -209,3 +257,46 @@ def non_holding_cases(claims: list[dict]) -> str:
                 f"\n\n```text\n{case['message']}\n```"
             )
     return "\n\n".join(sections) or "None: every case that ran holds or was skipped."
+
+
+def load_mutation_score(path) -> dict:
+    """The mutation score file written by tests/test_mutants.py, checked for what is rendered."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MutationScoreError(f"{path}: no such mutation score file") from None
+    except OSError as error:
+        raise MutationScoreError(f"{path}: cannot read: {error.strerror}") from None
+    except ValueError:  # not UTF-8 or not JSON
+        raise MutationScoreError(f"{path}: not valid JSON: corrupt mutation score file") from None
+    mutants = data.get("mutants") if isinstance(data, dict) else None
+    if not isinstance(mutants, list) or not mutants or not all(
+            isinstance(mutant, dict) and all(key in mutant for key in MUTANT_KEYS)
+            and isinstance(mutant["cases_changed"], list) for mutant in mutants):
+        raise MutationScoreError(f"{path}: not a mutation score file (needs mutants, each with "
+                                 f"{', '.join(MUTANT_KEYS)})")
+    return data
+
+
+def mutation_score(score: dict | None) -> str:
+    """How many of the faults planted by tests/test_mutants.py the suite killed, and each one."""
+    if score is None:
+        return ("Not measured: no mutation score file (`tests/test_mutants.py` writes "
+                "`reports/mutation-score.json`).")
+    mutants = score["mutants"]
+    killed = sum(bool(mutant["killed"]) for mutant in mutants)
+    # Counted from the rows, so the summary always agrees with the table; rounded down, so that
+    # a survivor never shows as 100 %.
+    summary = (f"{killed} of {len(mutants)} planted faults killed "
+               f"({100 * killed // len(mutants)} %).")
+    survivors = [mutant["mutant"] for mutant in mutants if not mutant["killed"]]
+    if survivors:
+        summary += f" Survived: {', '.join(survivors)}; the score must be 100 %."
+    return summary + "\n\n" + table([{
+        "mutant": cell(mutant["mutant"]),
+        "claim it breaks": cell(mutant["breaks"]),
+        "bug": cell(mutant["bug"]),
+        "killed": "✅" if mutant["killed"] else "❌",
+        "cases changed": str(len(mutant["cases_changed"])),
+    } for mutant in mutants])

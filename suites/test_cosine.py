@@ -25,6 +25,9 @@ import pytest
 
 from fixtures import cosine
 
+# Training-based: ``-m "not slow"`` leaves the conformance checks alone.
+pytestmark = pytest.mark.slow
+
 SEEDS = (0, 1, 2)
 # One-step test MSE (0-1 scale), median over seeds, that the fast recipe is to beat.
 TARGET_MSE = {"stateful": 4.9e-6, "stateless": 1.3e-4, "stacked": 4.2e-4, "dense": 7.6e-3}

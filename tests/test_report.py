@@ -21,6 +21,22 @@ from tests.results_factory import (
 )
 
 ANCHOR = "case-suites-test-carry-py-test-index-i-lstm"
+FIGURE = "reports/figures/fake-3.5.0/lstm.png"
+
+
+def mutant(name="mutant-reset-noop", breaks="reset.layer", killed=True, changed=2):
+    """One mutant's row, as tests/test_mutants.py writes it."""
+    return {"mutant": name, "object": "RESET_NOOP", "breaks": breaks,
+            "bug": "layer.reset_states() does nothing", "killed": killed,
+            "cases_changed": [f"suites/test_reset.py::test_layer[{i}]" for i in range(changed)],
+            "first_message": "observed: the state kept its values", "seconds": 15.0}
+
+
+def mutation_score(*mutants):
+    killed = sum(row["killed"] for row in mutants)
+    return {"planted": len(mutants), "killed": killed, "score": killed / len(mutants),
+            "survivors": [row["mutant"] for row in mutants if not row["killed"]],
+            "mutants": list(mutants)}
 
 
 def section(markdown: str, title: str) -> str:
@@ -43,8 +59,8 @@ class TestHeadline:
 
 
 class TestRender:
-    def render(self, data, output=Path("reports/fake.md")):
-        return report.render(data, output)
+    def render(self, data, output=Path("reports/fake.md"), mutation=None):
+        return report.render(data, output, mutation)
 
     def test_environment_names_the_project_commit(self):
         """The environment table gives the commit of this project the results came from."""
@@ -110,6 +126,79 @@ class TestRender:
         """Without the figure file the figure cell is empty."""
         assert "" == cells(self.render(results(), tmp_path / "fake.md"), "lstm")[-1]
 
+    def test_figure_link_from_the_row(self, tmp_path, monkeypatch):
+        """The figure a row names, relative to the project root, is linked relative to the
+        report."""
+        monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
+        write(tmp_path / FIGURE, "png")
+        data = results(benchmarks=[{**benchmark(), "figure": FIGURE}])
+        text = self.render(data, tmp_path / "out" / "fake.md")
+        assert "[lstm.png](../reports/figures/fake-3.5.0/lstm.png)" == cells(text, "lstm")[-1]
+
+    def test_no_figure_link_when_the_named_figure_is_missing(self, tmp_path, monkeypatch):
+        """A row naming a figure file that does not exist links nothing, not even the figure
+        of the old folder."""
+        monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
+        write(tmp_path / "reports" / "figures" / "fake" / "lstm.png", "png")
+        data = results(benchmarks=[{**benchmark(), "figure": FIGURE}])
+        text = self.render(data, tmp_path / "reports" / "fake.md")
+        assert ("", 0) == (cells(text, "lstm")[-1], text.count("!["))
+
+    def test_claim_row_takes_the_figure_of_its_model(self, tmp_path, monkeypatch):
+        """A measured claim's row names no figure and links its model's; a model without one
+        links none."""
+        monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
+        write(tmp_path / FIGURE, "png")
+        # The claim's row first, so that cells() finds it rather than its model's.
+        data = results(benchmarks=[
+            {**benchmark(recipe="spread"), "claim": "train.instability"},
+            {**benchmark(), "figure": FIGURE},
+            {**benchmark(model="gru", recipe="speed"), "claim": "perf.cpu-vs-gpu"},
+        ])
+        text = self.render(data, tmp_path / "reports" / "fake.md")
+        assert ("[lstm.png](figures/fake-3.5.0/lstm.png)", "") == (
+            cells(text, "lstm")[-1], cells(text, "gru")[-1])
+
+    def test_figures_are_shown_once_each(self, tmp_path, monkeypatch):
+        """After the table each figure is shown inline once, however many rows link it."""
+        monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
+        gru = "reports/figures/fake-3.5.0/gru.png"
+        write(tmp_path / FIGURE, "png")
+        write(tmp_path / gru, "png")
+        data = results(benchmarks=[
+            {**benchmark(), "figure": FIGURE},
+            {**benchmark(model="gru"), "figure": gru},
+            {**benchmark(recipe="article"), "figure": FIGURE},
+            {**benchmark(recipe="spread"), "claim": "train.instability"},
+        ])
+        text = section(self.render(data, tmp_path / "reports" / "fake.md"), "## Benchmarks")
+        images = [line for line in text.splitlines() if line.startswith("![")]
+        assert ["![lstm: 500-step forecast](figures/fake-3.5.0/lstm.png)",
+                "![gru: 500-step forecast](figures/fake-3.5.0/gru.png)"] == images
+
+    def test_mutation_score(self):
+        """The mutation score is summed up in one line, and each mutant is a table row."""
+        score = mutation_score(mutant(), mutant("mutant-state-dropped", "carry.index-i", changed=3))
+        text = section(self.render(results(), mutation=score), "## Mutation score")
+        expected = ("2 of 2 planted faults killed (100 %).",
+                    ["mutant-state-dropped", "carry.index-i",
+                     "layer.reset_states() does nothing", "✅", "3"])
+        assert expected == (text.strip().splitlines()[0], cells(text, "mutant-state-dropped"))
+
+    def test_mutation_score_with_a_survivor(self):
+        """A survivor is marked and named, and the score is rounded down, never to 100 %."""
+        score = mutation_score(*[mutant(f"m{i}") for i in range(199)],
+                               mutant("m-survivor", killed=False))
+        text = section(self.render(results(), mutation=score), "## Mutation score")
+        expected = ("199 of 200 planted faults killed (99 %). Survived: m-survivor; the score "
+                    "must be 100 %.", "❌")
+        assert expected == (text.strip().splitlines()[0], cells(text, "m-survivor")[3])
+
+    def test_mutation_score_not_measured(self):
+        """Without a mutation score file the section says it was not measured."""
+        text = section(self.render(results()), "## Mutation score")
+        assert text.strip().startswith("Not measured: no mutation score file")
+
     def test_suite_timing(self):
         """The suite's own duration and its slowest cases are given."""
         text = section(self.render(results()), "## Suite timing")
@@ -125,8 +214,9 @@ class TestRender:
 
 
 class TestCompare:
-    def render(self, *datas):
-        return compare.render([(f"r{index}.json", data) for index, data in enumerate(datas)])
+    def render(self, *datas, mutation=None):
+        return compare.render([(f"r{index}.json", data) for index, data in enumerate(datas)],
+                              mutation)
 
     def test_columns_are_implementation_and_keras_version(self):
         """The same implementation at two keras versions is two columns."""
@@ -165,6 +255,15 @@ class TestCompare:
         table = section(text, "### one-step MSE (median)")
         assert (["lstm", "cosine", "💥 error", "–"], ["gru", "cosine", "–", "0.012"]) == (
             cells(table, "lstm"), cells(table, "gru"))
+
+    def test_mutation_score_once(self):
+        """The mutation score is about the suite: one summary and one table for all columns."""
+        text = self.render(results(), results(name="keras-jax"), mutation=mutation_score(mutant()))
+        expected = (1, 1, ["mutant-reset-noop", "reset.layer", "layer.reset_states() does nothing",
+                           "✅", "2"])
+        assert expected == (text.count("## Mutation score"),
+                            text.count("1 of 1 planted faults killed (100 %)."),
+                            cells(section(text, "## Mutation score"), "mutant-reset-noop"))
 
     def test_same_column_twice_is_refused(self):
         """Two results of one implementation at one version cannot both be columns."""
@@ -227,3 +326,64 @@ class TestMain:
         code = main(["compare", str(a), str(b), "-o", str(tmp_path / "c.md")])
         expected = (2, [f"error: {b}: fake (keras 3.5.0) is already compared, from {a}"])
         assert expected == (code, capsys.readouterr().err.splitlines())
+
+    def test_report_takes_the_default_mutation_score(self, tmp_path, capsys, monkeypatch):
+        """`report` reads reports/mutation-score.json from the current directory by default."""
+        monkeypatch.chdir(tmp_path)
+        write(tmp_path / "fake.json", results())
+        write(tmp_path / "reports" / "mutation-score.json", mutation_score(mutant()))
+        code = main(["report", "fake.json"])
+        text = (tmp_path / "reports" / "fake.md").read_text(encoding="utf-8")
+        assert (0, "1 of 1 planted faults killed (100 %).") == (
+            code, section(text, "## Mutation score").strip().splitlines()[0])
+
+    def test_report_without_a_mutation_score(self, tmp_path, capsys, monkeypatch):
+        """Without reports/mutation-score.json the report says the score was not measured."""
+        monkeypatch.chdir(tmp_path)
+        write(tmp_path / "fake.json", results())
+        code = main(["report", "fake.json"])
+        text = (tmp_path / "reports" / "fake.md").read_text(encoding="utf-8")
+        assert (0, True) == (code, section(text, "## Mutation score").strip().startswith(
+            "Not measured"))
+
+    def test_compare_mutation_score_option(self, tmp_path, capsys):
+        """`compare --mutation-score` takes the score from the file it names."""
+        a = write(tmp_path / "a.json", results())
+        score = write(tmp_path / "score.json", mutation_score(mutant(), mutant("m2")))
+        code = main(["compare", str(a), "-o", str(tmp_path / "c.md"),
+                     "--mutation-score", str(score)])
+        text = (tmp_path / "c.md").read_text(encoding="utf-8")
+        assert (0, 1) == (code, text.count("2 of 2 planted faults killed (100 %)."))
+
+    def test_missing_mutation_score_named_by_the_option(self, tmp_path, capsys):
+        """A mutation score file named by the option must exist: one error line, exit code 2."""
+        path = write(tmp_path / "fake.json", results())
+        code = main(["report", str(path), "-o", str(tmp_path / "r.md"),
+                     "--mutation-score", str(tmp_path / "nope.json")])
+        expected = (2, [f"error: {tmp_path / 'nope.json'}: no such mutation score file"], False)
+        assert expected == (code, capsys.readouterr().err.splitlines(),
+                            (tmp_path / "r.md").exists())
+
+    @pytest.mark.parametrize("command", ["report", "compare"])
+    def test_corrupt_mutation_score(self, tmp_path, capsys, command):
+        """A corrupt mutation score file is one error line, exit code 2, and leaves the previous
+        output untouched."""
+        out = write(tmp_path / "r.md", "previous report")
+        path = write(tmp_path / "fake.json", results())
+        score = write(tmp_path / "score.json", '{"planted": 12, "mutants": [')
+        code = main([command, str(path), "-o", str(out), "--mutation-score", str(score)])
+        expected = (2, [f"error: {score}: not valid JSON: corrupt mutation score file"],
+                    "previous report")
+        assert expected == (code, capsys.readouterr().err.splitlines(),
+                            out.read_text(encoding="utf-8"))
+
+    def test_mutation_score_of_another_shape(self, tmp_path, capsys):
+        """Valid JSON that is not a mutation score file is one error line and exit code 2."""
+        path = write(tmp_path / "fake.json", results())
+        score = write(tmp_path / "score.json", {"planted": 1, "mutants": [{"mutant": "m"}]})
+        code = main(["report", str(path), "-o", str(tmp_path / "r.md"),
+                     "--mutation-score", str(score)])
+        expected = (2, [f"error: {score}: not a mutation score file (needs mutants, each with "
+                        "mutant, breaks, bug, killed, cases_changed)"], False)
+        assert expected == (code, capsys.readouterr().err.splitlines(),
+                            (tmp_path / "r.md").exists())
