@@ -7,6 +7,8 @@
     nox -t default                   #   names, "default" for today's releases, "old" for the rest)
     nox -s "suite(keras-tensorflow-3.5)" -- -k "LSTM and bs3"   # arguments after -- go to pytest
     nox -s compare                   # reports/COMPARISON.md from the results there are
+    nox -t article                   # the article's own (slow) recipes on keras-tensorflow and
+                                     #   tf-keras, about 45 minutes each on a 2-core machine
 
 Each ``suite`` session builds its own environment (Python 3.11, uv), installs exactly one
 release of one implementation, runs ``pytest suites/`` on it and writes
@@ -43,6 +45,8 @@ import nox
 nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
+# A plain ``nox`` runs the matrix and the comparison; the article sessions take too long for it.
+nox.options.sessions = ["suite", "compare"]
 
 ROOT = Path(__file__).resolve().parent
 RESULTS = Path("reports/results")
@@ -145,6 +149,34 @@ def suite(session: nox.Session, release: Release) -> None:
                     f"results {results}")
 
 
+# The article's recipes, run beside ours, on the two implementations the issue asks figures for.
+ARTICLE_RELEASES = [release for release in MATRIX
+                    if release.default and release.impl in ("keras-tensorflow", "tf-keras")]
+
+
+def article_results(release: Release) -> Path:
+    return RESULTS / f"{release.id}-article.json"
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("release", [nox.param(release, id=release.id, tags=["article"])
+                             for release in ARTICLE_RELEASES])
+def article(session: nox.Session, release: Release) -> None:
+    """The four cosine models by the article's recipe and by ours, in one run; then its report.
+
+    Both recipes run in the same process, so the fast/article training-time ratio compares
+    like with like. Writes ``reports/results/<release>-article.json`` and
+    ``reports/<release>-article.md``.
+    """
+    install(session, release)
+    results = article_results(release)
+    session.run("python", "-m", "pytest", "-c", "pyproject.toml", "suites/test_cosine.py",
+                "--impl", release.impl, "--article", "-k", "test_cosine or instability",
+                "--results", str(results), *session.posargs)
+    session.run("python", "-m", "harness", "report", str(results),
+                "-o", str(Path("reports") / f"{results.stem}.md"))
+
+
 def install(session: nox.Session, release: Release) -> None:
     """Install the project and ``release``; output goes to a log, shown and kept on failure."""
     log = Path(session.create_tmp()) / "install.log"
@@ -223,7 +255,8 @@ def record_failure(session: nox.Session, release: Release, stage: str, message: 
 
 @nox.session(python=PYTHON)
 def compare(session: nox.Session) -> None:
-    """reports/COMPARISON.md and one report per results file, from the matrix's results.
+    """reports/COMPARISON.md and one report per results file, from the matrix's results
+    (and a report of each article run there is).
 
     Arguments after ``--`` replace the results files, e.g. ``nox -s compare -- a.json b.json``.
     """
@@ -240,7 +273,11 @@ def compare(session: nox.Session) -> None:
         session.error(f"no results files in {RESULTS}: run the suite sessions first")
     session.install("-e", ".")
     failed = []
-    for path in paths:
+    # The article runs get their own reports (their claims are not checked, so no column).
+    articles = [] if session.posargs else [
+        str(article_results(release)) for release in ARTICLE_RELEASES
+        if article_results(release).exists()]
+    for path in paths + articles:
         try:
             session.run("python", "-m", "harness", "report", path,
                         "-o", str(Path("reports") / f"{Path(path).stem}.md"))
