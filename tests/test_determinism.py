@@ -47,6 +47,7 @@ def case_verdicts(data: dict) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(RUNS * RUN_TIMEOUT_S + 60)  # the project-wide 300 s is for one check
 def test_three_runs_give_identical_verdicts(tmp_path):
     impl = os.environ.get("DETERMINISM_IMPL", "keras-tensorflow")
     runs = [run_default_suite(impl, tmp_path / f"run-{index}.json") for index in range(RUNS)]
