@@ -8,7 +8,7 @@
     nox -s "suite(keras-tensorflow-3.5)" -- -k "LSTM and bs3"   # arguments after -- go to pytest
     nox -s compare                   # reports/COMPARISON.md from the results there are
     nox -t article                   # the article's own (slow) recipes on keras-tensorflow and
-                                     #   tf-keras, about 45 minutes each on a 2-core machine
+                                     #   tf-keras, 70-75 minutes each on a 2-core machine
 
 Each ``suite`` session builds its own environment (Python 3.11, uv), installs exactly one
 release of one implementation, runs ``pytest suites/`` on it and writes
@@ -70,6 +70,10 @@ class Release:
     @property
     def results(self) -> Path:
         return RESULTS / f"{self.id}.json"
+
+    @property
+    def article_results(self) -> Path:
+        return RESULTS / f"{self.id}-article.json"
 
     @property
     def baseline(self) -> Path | None:
@@ -154,10 +158,6 @@ ARTICLE_RELEASES = [release for release in MATRIX
                     if release.default and release.impl in ("keras-tensorflow", "tf-keras")]
 
 
-def article_results(release: Release) -> Path:
-    return RESULTS / f"{release.id}-article.json"
-
-
 @nox.session(python=PYTHON)
 @nox.parametrize("release", [nox.param(release, id=release.id, tags=["article"])
                              for release in ARTICLE_RELEASES])
@@ -169,7 +169,7 @@ def article(session: nox.Session, release: Release) -> None:
     ``reports/<release>-article.md``.
     """
     install(session, release)
-    results = article_results(release)
+    results = release.article_results
     session.run("python", "-m", "pytest", "-c", "pyproject.toml", "suites/test_cosine.py",
                 "--impl", release.impl, "--article", "-k", "test_cosine or instability",
                 "--results", str(results), *session.posargs)
@@ -275,8 +275,8 @@ def compare(session: nox.Session) -> None:
     failed = []
     # The article runs get their own reports (their claims are not checked, so no column).
     articles = [] if session.posargs else [
-        str(article_results(release)) for release in ARTICLE_RELEASES
-        if article_results(release).exists()]
+        str(release.article_results) for release in ARTICLE_RELEASES
+        if release.article_results.exists()]
     for path in paths + articles:
         try:
             session.run("python", "-m", "harness", "report", path,

@@ -331,6 +331,6 @@ def mutation_score(score: dict | None) -> str:
         "mutant": cell(mutant["mutant"]),
         "claim it breaks": cell(mutant["breaks"]),
         "bug": cell(mutant["bug"]),
-        "killed": "✅" if mutant["killed"] else "❌",
+        "killed": mark(bool(mutant["killed"])),
         "cases changed": str(len(mutant["cases_changed"])),
     } for mutant in mutants])

@@ -16,11 +16,7 @@ TensorFlow import). ``MUTATION_JOBS=2`` runs two at a time.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -28,8 +24,8 @@ import pytest
 
 from fixtures.mutants import MUTANTS
 from harness.results import write_atomic
+from tests.suite_runs import PROJECT_ROOT, case_verdicts, run_suite
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCORE_FILE = PROJECT_ROOT / "reports" / "mutation-score.json"
 RUN_TIMEOUT_S = 400
 NOT_HOLDING = ("fails", "error")
@@ -56,33 +52,6 @@ def reference_selection() -> tuple[list[str], str]:
         files += mutant_files
         keywords.append(keyword)
     return sorted(set(files)), " or ".join(f"({k})" for k in dict.fromkeys(keywords))
-
-
-def run_suite(spec: str, files: list[str], keyword: str, results: Path) -> dict:
-    """Run the suite on ``spec`` in a fresh process; the results JSON, with the run's time."""
-    command = [sys.executable, "-m", "pytest", *files, "--impl", spec, "--results", str(results),
-               "-q", "-p", "no:cacheprovider", "-k", keyword]
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
-    environment.pop("STATEFUL_RNN_IMPL", None)
-    started = time.perf_counter()
-    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True,
-                               text=True, timeout=RUN_TIMEOUT_S)
-    seconds = time.perf_counter() - started
-    # Exit 1 (some checks failed) is what a mutant run is for; anything above is a broken run.
-    assert completed.returncode in (0, 1), (
-        f"{spec}: pytest exited {completed.returncode}\n{completed.stdout[-3000:]}\n"
-        f"{completed.stderr[-3000:]}"
-    )
-    data = json.loads(results.read_text(encoding="utf-8"))
-    assert data["complete"], f"{spec}: results file not complete"
-    data["_seconds"] = seconds
-    return data
-
-
-def case_verdicts(data: dict) -> dict[str, tuple[str, str]]:
-    """nodeid → (claim id, verdict)."""
-    return {case["nodeid"]: (claim["id"], case["verdict"])
-            for claim in data["claims"] for case in claim["cases"]}
 
 
 def worst(verdicts) -> str:
@@ -148,7 +117,8 @@ class MutationRuns:
     def reference(self) -> dict[str, tuple[str, str]]:
         if self._reference is None:
             files, keyword = reference_selection()
-            data = run_suite("keras-tensorflow", files, keyword, self.folder / "reference.json")
+            data = run_suite("keras-tensorflow", self.folder / "reference.json", *files, "-k", keyword,
+                             timeout=RUN_TIMEOUT_S)
             self._reference = case_verdicts(data)
         return self._reference
 
@@ -157,7 +127,8 @@ class MutationRuns:
             reference = self.reference
             files, keyword = selection_of(mutant)
             spec = f"fixtures.mutants:{judge_object_name(mutant)}"
-            data = run_suite(spec, files, keyword, self.folder / f"{mutant.name}.json")
+            data = run_suite(spec, self.folder / f"{mutant.name}.json", *files, "-k", keyword,
+                             timeout=RUN_TIMEOUT_S)
             self.rows[mutant.name] = judge(mutant, data, reference)
         return self.rows[mutant.name]
 

@@ -1,0 +1,41 @@
+"""The suite run in a fresh process, as a user runs it: shared by the self-tests that judge
+whole runs (the mutants, the determinism check)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_suite(spec: str, results: Path, *pytest_args: str, timeout: float) -> dict:
+    """``pytest *pytest_args --impl spec --results results``; the results JSON, with the run's
+    wall time under ``_seconds``."""
+    command = [sys.executable, "-m", "pytest", *pytest_args, "--impl", spec,
+               "--results", str(results), "-q", "-p", "no:cacheprovider"]
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    environment.pop("STATEFUL_RNN_IMPL", None)
+    started = time.perf_counter()
+    completed = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True,
+                               text=True, timeout=timeout)
+    seconds = time.perf_counter() - started
+    # Exit 1 is a run with non-holding checks (findings); anything above is a broken run.
+    assert completed.returncode in (0, 1), (
+        f"{spec}: pytest exited {completed.returncode}\n{completed.stdout[-3000:]}\n"
+        f"{completed.stderr[-3000:]}"
+    )
+    data = json.loads(results.read_text(encoding="utf-8"))
+    assert data["complete"], f"{spec}: results file not complete"
+    data["_seconds"] = seconds
+    return data
+
+
+def case_verdicts(data: dict) -> dict[str, tuple[str, str]]:
+    """nodeid → (claim id, verdict)."""
+    return {case["nodeid"]: (claim["id"], case["verdict"])
+            for claim in data["claims"] for case in claim["cases"]}
