@@ -3,8 +3,18 @@
 import numpy as np
 import pytest
 
+from fixtures.rnn import ModelPool
 from harness.plugin import implementation_of
 from suites.evidence import Evidence
+
+
+def pytest_collection_modifyitems(items):
+    """Group the checks of one cell, so that ``-n 2 --dist loadgroup`` builds and traces each
+    shared model on one worker only (plain ``-n 2`` spreads them and both workers pay)."""
+    for item in items:
+        cell = getattr(item, "callspec", None) and item.callspec.params.get("cell")
+        if cell:
+            item.add_marker(pytest.mark.xdist_group(cell))
 
 
 @pytest.fixture(scope="session")
@@ -17,11 +27,23 @@ def keras(impl):
     return impl.keras
 
 
+@pytest.fixture(scope="session")
+def models(impl):
+    """Built models shared by the checks, each handed out with its first weights and zero state."""
+    return ModelPool(impl)
+
+
 @pytest.fixture(autouse=True)
-def _seeded(keras):
-    """Every check starts from the same seeds, so verdicts repeat run after run."""
-    keras.utils.set_random_seed(1234)
-    np.random.seed(1234)
+def _seeded(request, keras):
+    """Every check that builds its own models starts from the same seeds, so verdicts repeat.
+
+    Checks that take their models from the pool skip this: the pool seeds each model by its
+    key, and re-seeding TensorFlow clears its kernel and function caches, which makes the next
+    call of an already traced model pay again (about 0.3 s per check on tf-keras).
+    """
+    if "models" not in request.fixturenames:
+        keras.utils.set_random_seed(1234)
+        np.random.seed(1234)
 
 
 @pytest.fixture

@@ -10,13 +10,11 @@ ATOL = 1e-4  # float32 kernels against a float64 reference over a few dozen step
 BATCHES = 3
 
 
-def reference(keras, impl, cell, weights, streams):
+def reference(models, cell, weights, streams):
     """Sequence and final state of the stateless twin and of the NumPy cells on ``streams``."""
-    twin_sequence, *twin_state = rnn.stateless_twin(keras, cell, weights)(streams)
-    numpy_sequence, numpy_state = reference_cells.run_sequence(cell, weights, streams)
     return {
-        "stateless twin": (impl.to_numpy(twin_sequence), [impl.to_numpy(s) for s in twin_state]),
-        "NumPy reference": (numpy_sequence, numpy_state),
+        "stateless twin": models.twin_run(cell, weights, streams),
+        "NumPy reference": reference_cells.run_sequence(cell, weights, streams),
     }
 
 
@@ -39,13 +37,13 @@ def compare_with_references(evidence, claim, observed, references, code, what):
 @pytest.mark.parametrize("entry_point", rnn.ENTRY_POINTS)
 @pytest.mark.parametrize("batch_size", [1, 3, 8], ids=lambda bs: f"bs{bs}")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_index_i(keras, impl, evidence, rng, cell, batch_size, entry_point):
+def test_index_i(models, impl, evidence, rng, cell, batch_size, entry_point):
     """The final state of sample i is the initial state of sample i in the next batch."""
-    model = rnn.stateful_model(keras, cell, batch_size)
+    model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, batch_size, BATCHES)
     outputs = rnn.feed(impl, model, chunks, entry_point)
-    expected = reference(keras, impl, cell, layer.get_weights(), rnn.as_streams(chunks))
+    expected = reference(models, cell, layer.get_weights(), rnn.as_streams(chunks))
 
     observed = {f"state[{k}]": value for k, value in enumerate(rnn.layer_states(impl, layer))}
     by_name = {
@@ -67,35 +65,32 @@ def test_index_i(keras, impl, evidence, rng, cell, batch_size, entry_point):
     )
 
 
-def outputs_after_perturbing(keras, impl, cell, chunks, row, entry_point, stateful=True):
-    """Outputs of every batch, once as given and once with ``row`` of the first batch changed."""
+def outputs_after_perturbing(models, impl, cell, chunks, row, entry_point, stateful=True):
+    """Outputs of every batch, once as given and once with ``row`` of the first batch changed.
+
+    Both runs start from the zero state, with the weights of the stateful model.
+    """
     batch_size = chunks[0].shape[0]
-    weights = rnn.stateful_model(keras, cell, batch_size).get_weights()
+    weights = models.model(cell, batch_size).get_weights()
     results = []
     for perturb in (False, True):
         fed = [chunk.copy() for chunk in chunks]
         if perturb:
             fed[0][row] += 1.0
-        model = fixed_batch_model(keras, cell, batch_size, stateful)
+        model = models.model(cell, batch_size, stateful=stateful)
         model.set_weights(weights)
         results.append(rnn.feed(impl, model, fed, entry_point))
     return results
 
 
-def fixed_batch_model(keras, cell, batch_size, stateful):
-    inputs = keras.Input(batch_shape=(batch_size, rnn.TIMESTEPS, rnn.FEATURES))
-    layer = rnn.rnn_layer(keras, cell, stateful=stateful)
-    return keras.Model(inputs, layer(inputs))
-
-
 @pytest.mark.claim("carry.rows-isolated")
 @pytest.mark.parametrize("entry_point", rnn.OUTPUT_ENTRY_POINTS)
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_rows_isolated(keras, impl, evidence, rng, cell, entry_point):
+def test_rows_isolated(models, impl, evidence, rng, cell, entry_point):
     """Perturbing sample 1 of the first batch changes row 1 of later batches and no other row."""
-    batch_size, row = 4, 1
+    batch_size, row = 3, 1  # rows on both sides of the perturbed one
     chunks = rnn.batches(rng, batch_size, BATCHES)
-    plain, perturbed = outputs_after_perturbing(keras, impl, cell, chunks, row, entry_point)
+    plain, perturbed = outputs_after_perturbing(models, impl, cell, chunks, row, entry_point)
     code = rnn.build_snippet(
         cell, batch_size, BATCHES, "x2 = x.copy(); x2[1] += 1.0  # perturb sample 1 of batch 1",
         f"# feed x, then reset and feed x2, through {entry_point}; compare the last batch's rows",
@@ -121,7 +116,7 @@ def test_rows_isolated(keras, impl, evidence, rng, cell, entry_point):
 @pytest.mark.claim("carry.long-range")
 @pytest.mark.parametrize("n", [1, 2, 3], ids=lambda n: f"n{n}")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_long_range(keras, impl, evidence, rng, cell, n):
+def test_long_range(models, impl, evidence, rng, cell, n):
     """Sample i+n*bs depends on sample i when stateful, and not when stateless."""
     batch_size, row = 3, 0
     chunks = rnn.batches(rng, batch_size, n + 1)
@@ -133,7 +128,7 @@ def test_long_range(keras, impl, evidence, rng, cell, n):
     )
     for stateful in (True, False):
         plain, perturbed = outputs_after_perturbing(
-            keras, impl, cell, chunks, row, "predict", stateful=stateful
+            models, impl, cell, chunks, row, "predict", stateful=stateful
         )
         change = float(np.abs(perturbed[n][row] - plain[n][row]).max())
         if stateful:
@@ -156,10 +151,10 @@ def test_long_range(keras, impl, evidence, rng, cell, n):
 
 @pytest.mark.claim("carry.stacked")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_stacked(keras, impl, evidence, rng, cell):
+def test_stacked(models, impl, evidence, rng, cell):
     """Each layer of a stateful stack carries its own state."""
     batch_size = 3
-    model = rnn.stateful_model(keras, cell, batch_size, layers=2)
+    model = models.model(cell, batch_size, layers=2)
     first, second = rnn.rnn_layers(model)
     chunks = rnn.batches(rng, batch_size, BATCHES)
     outputs = rnn.feed(impl, model, chunks, "predict")
@@ -194,20 +189,20 @@ def test_stacked(keras, impl, evidence, rng, cell):
 @pytest.mark.claim("carry.across-epochs")
 @pytest.mark.parametrize("how", ["epochs", "calls"])
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_across_epochs(keras, impl, evidence, rng, cell, how):
+def test_across_epochs(models, impl, evidence, rng, cell, how):
     """fit(epochs=2), or two fit calls, carry the state on as one long pass over the data."""
-    batch_size, batches = 2, 2
-    model = rnn.stateful_model(keras, cell, batch_size)
+    batch_size, batches = 3, 2
+    model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, batch_size, batches)
     x, y = rnn.as_samples(chunks), rnn.targets_like(model, batches)
     if how == "epochs":
         model.fit(x, y, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
-        fit_code = "model.fit(x, y, batch_size=2, epochs=2, shuffle=False, verbose=0)"
+        fit_code = "model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)"
     else:
         for _ in range(2):
             model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-        fit_code = "for _ in range(2): model.fit(x, y, batch_size=2, shuffle=False, verbose=0)"
+        fit_code = "for _ in range(2): model.fit(x, y, batch_size=3, shuffle=False, verbose=0)"
     _, expected = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks * 2))
     observed = rnn.layer_states(impl, layer)
     code = rnn.build_snippet(

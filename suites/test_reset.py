@@ -18,9 +18,9 @@ def stack_snippet(cell, *lines):
     return rnn.build_snippet(cell, 3, 1, *STACK_SNIPPET_LINES, *lines)
 
 
-def fed_stack(keras, rng, cell, batch_size=3):
+def fed_stack(models, rng, cell, batch_size=3):
     """A two-layer stateful stack that has just seen one batch, so both layers hold a state."""
-    model = rnn.stateful_model(keras, cell, batch_size, layers=2)
+    model = models.model(cell, batch_size, layers=2)
     (x,) = rnn.batches(rng, batch_size, 1)
     model(x)
     return model
@@ -32,9 +32,9 @@ def nonzero_rows(values):
 
 @pytest.mark.claim("reset.model")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_model_reset_states(keras, impl, evidence, rng, cell):
+def test_model_reset_states(models, impl, evidence, rng, cell):
     """model.reset_states() zeroes the state of every stateful layer."""
-    model = fed_stack(keras, rng, cell)
+    model = fed_stack(models, rng, cell)
     model.reset_states()
     for index, layer in enumerate(rnn.rnn_layers(model)):
         states = rnn.layer_states(impl, layer)
@@ -46,9 +46,9 @@ def test_model_reset_states(keras, impl, evidence, rng, cell):
 
 @pytest.mark.claim("reset.layer")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_layer_reset_states(keras, impl, evidence, rng, cell):
+def test_layer_reset_states(models, impl, evidence, rng, cell):
     """layer.reset_states() zeroes that layer's state and leaves the other layer's alone."""
-    model = fed_stack(keras, rng, cell)
+    model = fed_stack(models, rng, cell)
     first, second = rnn.rnn_layers(model)
     before = rnn.layer_states(impl, second)
     first.reset_states()
@@ -68,10 +68,10 @@ def test_layer_reset_states(keras, impl, evidence, rng, cell):
 @pytest.mark.claim("reset.fresh")
 @pytest.mark.parametrize("how", ["model", "layer"])
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_fresh(keras, impl, evidence, rng, cell, how):
+def test_fresh(keras, models, impl, evidence, rng, cell, how):
     """After a reset, predict gives what a freshly built model with the same weights gives."""
     batch_size = 3
-    model = rnn.stateful_model(keras, cell, batch_size)
+    model = models.model(cell, batch_size)  # a model in use; the one compared with is new
     chunks = rnn.batches(rng, batch_size, 3)
     rnn.feed(impl, model, chunks[:2], "predict")
     if how == "model":
@@ -94,10 +94,10 @@ def test_fresh(keras, impl, evidence, rng, cell, how):
 
 @pytest.mark.claim("reset.with-values")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_reset_with_values(keras, impl, evidence, rng, cell):
+def test_reset_with_values(models, impl, evidence, rng, cell):
     """reset_states(states=...) sets the state, and the next batch starts from it."""
     batch_size = 3
-    model = rnn.stateful_model(keras, cell, batch_size)
+    model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     values = [
         rng.uniform(-0.5, 0.5, (batch_size, rnn.UNITS)).astype("float32")

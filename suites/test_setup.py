@@ -144,10 +144,10 @@ def test_equal_batches(keras, impl, evidence, rng, cell, how):
 
 @pytest.mark.claim("setup.shuffle-false")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_shuffle_false_keeps_order(keras, impl, evidence, rng, cell):
+def test_shuffle_false_keeps_order(models, impl, evidence, rng, cell):
     """fit(shuffle=False) leaves the state that feeding the batches in order leaves."""
-    batch_size, batches = 2, 6
-    model = rnn.stateful_model(keras, cell, batch_size)
+    batch_size, batches = 3, 6
+    model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, batch_size, batches)
     model.fit(rnn.as_samples(chunks), rnn.targets_like(model, batches), batch_size=batch_size,

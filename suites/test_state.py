@@ -14,10 +14,10 @@ ATOL = 1e-4
 
 @pytest.mark.claim("state.is-memory")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_is_memory(keras, impl, evidence, rng, cell):
+def test_is_memory(models, impl, evidence, rng, cell):
     """After a batch, layer.states holds h (and c for LSTM), one (batch, units) row per sample."""
     batch_size = 3
-    model = rnn.stateful_model(keras, cell, batch_size)
+    model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     (x,) = rnn.batches(rng, batch_size, 1)
     outputs = rnn.feed(impl, model, [x], "call")[0]
@@ -73,12 +73,12 @@ OPERATION_SNIPPETS = {
 
 @pytest.mark.claim("state.not-weights")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_state_not_listed_as_weight(keras, impl, evidence, cell):
+def test_state_not_listed_as_weight(models, impl, evidence, cell):
     """No state variable is among the model's weights, trainable weights or get_weights()."""
     batch_size = 3
-    model = rnn.stateful_model(keras, cell, batch_size)
+    model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
-    twin = rnn.stateless_twin(keras, cell, layer.get_weights())
+    twin = models.twin(cell, layer.get_weights())
     state_ids = {id(state) for state in layer.states}
     listed = [w for w in list(model.weights) + list(model.trainable_weights) if id(w) in state_ids]
     code = rnn.build_snippet(
@@ -99,10 +99,10 @@ def test_state_not_listed_as_weight(keras, impl, evidence, cell):
 @pytest.mark.claim("state.not-weights")
 @pytest.mark.parametrize("operation", list(OPERATION_SNIPPETS))
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_weights_unchanged(keras, impl, evidence, rng, cell, operation):
+def test_weights_unchanged(models, impl, evidence, rng, cell, operation):
     """A forward pass, predict, evaluate or reset changes no weight."""
     batch_size, batches = 3, 2
-    model = rnn.stateful_model(keras, cell, batch_size)
+    model = models.model(cell, batch_size)
     before = rnn.weights_snapshot(impl, model)
     run_operation(model, rnn.batches(rng, batch_size, batches), operation)
     after = rnn.weights_snapshot(impl, model)
@@ -118,29 +118,26 @@ def test_weights_unchanged(keras, impl, evidence, rng, cell, operation):
         )
 
 
-def one_sgd_step(keras, cell, weights, x, y, stateful):
+def one_sgd_step(models, cell, weights, x, y, stateful):
     """Weights after one SGD(0.1) step with mean squared error, from the zero state."""
-    inputs = keras.Input(batch_shape=(x.shape[0], rnn.TIMESTEPS, rnn.FEATURES))
-    outputs = rnn.rnn_layer(keras, cell, stateful=stateful)(inputs)
-    model = keras.Model(inputs, outputs)
+    model = models.model(cell, x.shape[0], stateful=stateful, learning_rate=0.1)
     model.set_weights(weights)
-    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
     model.train_on_batch(x, y)
     return [np.array(w, dtype="float64") for w in model.get_weights()]
 
 
 @pytest.mark.claim("state.same-update")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_same_update(keras, impl, evidence, rng, cell):
+def test_same_update(models, impl, evidence, rng, cell):
     """One step from the zero state updates the weights as the stateless twin and the per-sample mean do."""
     batch_size = 3
-    weights = rnn.stateful_model(keras, cell, batch_size, compile=False).get_weights()
+    weights = models.model(cell, batch_size).get_weights()
     (x,) = rnn.batches(rng, batch_size, 1)
     y = rng.standard_normal((batch_size, rnn.TIMESTEPS, rnn.UNITS)).astype("float32")
-    stateful = one_sgd_step(keras, cell, weights, x, y, stateful=True)
-    stateless = one_sgd_step(keras, cell, weights, x, y, stateful=False)
+    stateful = one_sgd_step(models, cell, weights, x, y, stateful=True)
+    stateless = one_sgd_step(models, cell, weights, x, y, stateful=False)
     per_sample = [
-        one_sgd_step(keras, cell, weights, x[i : i + 1], y[i : i + 1], stateful=False)
+        one_sgd_step(models, cell, weights, x[i : i + 1], y[i : i + 1], stateful=False)
         for i in range(batch_size)
     ]
     mean_of_samples = [

@@ -12,12 +12,11 @@ ATOL = 1e-4
 @pytest.mark.claim("stateless.fresh-state")
 @pytest.mark.parametrize("entry_point", rnn.OUTPUT_ENTRY_POINTS)
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_fresh_state(keras, impl, evidence, rng, cell, entry_point):
+def test_fresh_state(models, impl, evidence, rng, cell, entry_point):
     """Every batch through a stateless layer starts from zeros, whatever came before."""
     batch_size, batches = 3, 3
-    inputs = keras.Input(shape=(rnn.TIMESTEPS, rnn.FEATURES))
-    layer = rnn.rnn_layer(keras, cell, stateful=False)
-    model = keras.Model(inputs, layer(inputs))
+    model = models.model(cell, None, stateful=False)
+    layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, batch_size, batches)
     outputs = rnn.feed(impl, model, chunks, entry_point)
     for index, (chunk, output) in enumerate(zip(chunks, outputs)):
@@ -34,10 +33,9 @@ def test_fresh_state(keras, impl, evidence, rng, cell, entry_point):
 
 @pytest.mark.claim("stateless.order-free")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_stateless_permutation(keras, impl, evidence, rng, cell):
+def test_stateless_permutation(models, impl, evidence, rng, cell):
     """Stateless: permuting the samples permutes the outputs, nothing else."""
-    inputs = keras.Input(shape=(rnn.TIMESTEPS, rnn.FEATURES))
-    model = keras.Model(inputs, rnn.rnn_layer(keras, cell, stateful=False)(inputs))
+    model = models.model(cell, None, stateful=False)
     x = rnn.as_samples(rnn.batches(rng, 3, 4))
     permutation = rng.permutation(len(x))
     plain = impl.to_numpy(model.predict(x, batch_size=3, verbose=0))
@@ -54,16 +52,13 @@ def test_stateless_permutation(keras, impl, evidence, rng, cell):
 
 @pytest.mark.claim("stateless.order-free")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_stateful_batch_order(keras, impl, evidence, rng, cell):
+def test_stateful_batch_order(models, impl, evidence, rng, cell):
     """Stateful: swapping the first two batches changes the outputs of the third."""
     batch_size = 3
     first, second, third = rnn.batches(rng, batch_size, 3)
-    model = rnn.stateful_model(keras, cell, batch_size)
-    weights = model.get_weights()
-    in_order = rnn.feed(impl, model, [first, second, third], "call")[2]
-    swapped_model = rnn.stateful_model(keras, cell, batch_size)
-    swapped_model.set_weights(weights)
-    swapped = rnn.feed(impl, swapped_model, [second, first, third], "call")[2]
+    in_order = rnn.feed(impl, models.model(cell, batch_size), [first, second, third], "call")[2]
+    # The same model again, with its first weights and a zero state.
+    swapped = rnn.feed(impl, models.model(cell, batch_size), [second, first, third], "call")[2]
     difference = max_difference(swapped, in_order)
     assert difference > 1e-6, evidence.report(
         "stateless.order-free", "the third batch's outputs are the same whichever order the first two came in",
