@@ -18,7 +18,9 @@ def run_suite(spec: str, results: Path, *pytest_args: str, timeout: float) -> di
     wall time under ``_seconds``."""
     command = [sys.executable, "-m", "pytest", *pytest_args, "--impl", spec,
                "--results", str(results), "-q", "-p", "no:cacheprovider"]
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TF_CPP_MIN_LOG_LEVEL": "2",
+                   # The benchmarks' figures go beside the results, not over the committed ones.
+                   "STATEFUL_RNN_FIGURES": str(results.parent / "figures")}
     environment.pop("STATEFUL_RNN_IMPL", None)
     started = time.perf_counter()
     completed = subprocess.run(command, cwd=PROJECT_ROOT, env=environment, capture_output=True,
