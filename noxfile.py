@@ -8,7 +8,7 @@
     nox -s "suite(keras-tensorflow-3.5)" -- -k "LSTM and bs3"   # arguments after -- go to pytest
     nox -s compare                   # reports/COMPARISON.md from the results there are
     nox -t article                   # the article's own (slow) recipes on keras-tensorflow and
-                                     #   tf-keras, 70-75 minutes each on a 2-core machine
+                                     #   tf-keras, 70-76 minutes each on a 2-core machine
 
 Each ``suite`` session builds its own environment (Python 3.11, uv), installs exactly one
 release of one implementation, runs ``pytest suites/`` on it and writes

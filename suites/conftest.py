@@ -8,15 +8,6 @@ from harness.plugin import implementation_of
 from suites.evidence import Evidence
 
 
-def pytest_collection_modifyitems(items):
-    """Group the checks of one cell, so that ``-n 2 --dist loadgroup`` builds and traces each
-    shared model on one worker only (plain ``-n 2`` spreads them and both workers pay)."""
-    for item in items:
-        cell = getattr(item, "callspec", None) and item.callspec.params.get("cell")
-        if cell:
-            item.add_marker(pytest.mark.xdist_group(cell))
-
-
 @pytest.fixture(scope="session")
 def impl(pytestconfig):
     return implementation_of(pytestconfig)

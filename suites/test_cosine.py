@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from fixtures import cosine
+from harness.plugin import PROJECT_ROOT  # what report figure paths are relative to
 
 # Training-based: ``-m "not slow"`` leaves the conformance checks alone.
 pytestmark = pytest.mark.slow
@@ -32,7 +33,6 @@ SEEDS = (0, 1, 2)
 # One-step test MSE (0-1 scale), median over seeds, that the fast recipe is to beat.
 TARGET_MSE = {"stateful": 4.9e-6, "stateless": 1.3e-4, "stacked": 4.2e-4, "dense": 7.6e-3}
 ROLLOUT_GOAL = 0.03  # 500-step forecast RMSE of the best model
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The project's self-tests send the figures of their suite runs elsewhere, so that running
 # them leaves the committed figures alone.
 FIGURES = Path(os.environ.get("STATEFUL_RNN_FIGURES", PROJECT_ROOT / "reports" / "figures"))

@@ -9,7 +9,7 @@ leaves in a shared model changes another's verdict, whichever ran first and wher
 
 The runs are the default suite (``pytest suites/``, the fast cosine benchmarks included) on
 the default implementation, one after another in fresh processes, as a user would run it.
-``DETERMINISM_IMPL`` picks another implementation. Runtime: three suite runs (about 2 minutes
+``DETERMINISM_IMPL`` picks another implementation. Runtime: three suite runs (about 2.5 minutes
 each for keras-tensorflow on a 2-core machine).
 """
 
