@@ -1,16 +1,19 @@
 """The implementations under test and the interface a user's own one follows.
 
-An implementation is any object with:
+An implementation is any object with (``INTERFACE``; ``resolve()`` checks it):
 
 - ``name``: a short identifier (``keras-jax``); it names the baseline and the results file;
 - ``load()``: import and return the Keras namespace (the module users write ``keras.`` against).
   It runs once per process, before any check; it may set environment variables first
-  (``KERAS_BACKEND``) and raises ``ImportError`` when the implementation is not installed;
+  (``KERAS_BACKEND``) and raises ``ImportError`` when the implementation is not installed.
+  The namespace it returns is the one under test everywhere: the checks, the shared models, the
+  benchmarks. A fork, a wrapper or a planted bug returns its own namespace here;
 - ``versions()``: after ``load()``, a dict with ``keras``, ``backend`` and ``backend_version``;
 - ``to_numpy(x)``: a tensor or variable of this implementation as a NumPy array.
 
 ``KerasImplementation`` below is that interface for the four built-in implementations; a fork or
-a deliberately faulty implementation subclasses it and overrides ``load()``.
+a deliberately faulty implementation may subclass it and override ``load()``, or be any object
+with those four members.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import numpy as np
 DEFAULT = "keras-tensorflow"
 ENV_VAR = "STATEFUL_RNN_IMPL"
 
+INTERFACE = ("name", "load", "versions", "to_numpy")
 _BACKEND_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 
 
@@ -92,25 +96,36 @@ def resolve(spec: str):
         implementation = getattr(module, attribute)
     except AttributeError:
         raise ImplementationError(f"{module_name!r} has no object {attribute!r}") from None
-    missing = [
-        member
-        for member in ("name", "load", "versions", "to_numpy")
-        if not hasattr(implementation, member)
-    ]
+    check_interface(implementation, spec)
+    return implementation
+
+
+def check_interface(implementation, spec: str) -> None:
+    """Raise ``ImplementationError`` unless ``implementation`` has every member of ``INTERFACE``."""
+    missing = [member for member in INTERFACE if not hasattr(implementation, member)]
     if missing:
         raise ImplementationError(
             f"{spec} does not follow the implementation interface: missing {', '.join(missing)}"
         )
-    return implementation
+    not_callable = [member for member in INTERFACE[1:] if not callable(getattr(implementation, member))]
+    if not_callable:
+        raise ImplementationError(f"{spec}: {', '.join(not_callable)} must be callable")
+    if not isinstance(implementation.name, str) or not implementation.name:
+        raise ImplementationError(f"{spec}: name must be a non-empty string")
 
 
 def load(spec: str):
-    """Resolve and load ``spec``; returns the implementation, ready to use."""
+    """Resolve and load ``spec``; returns ``(implementation, keras namespace)``, ready to use."""
     implementation = resolve(spec)
     try:
-        implementation.load()
+        namespace = implementation.load()
     except ImportError as error:
         raise ImplementationError(
             f"implementation {implementation.name!r} is not installed: {error}"
         ) from None
-    return implementation
+    if namespace is None or not hasattr(namespace, "layers"):
+        raise ImplementationError(
+            f"{spec}: load() returned {type(namespace).__name__}, not a Keras namespace "
+            "(it must return the module users write keras. against)"
+        )
+    return implementation, namespace

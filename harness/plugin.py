@@ -7,8 +7,10 @@ Loaded by the root ``conftest.py``. Options: ``--impl``, ``--results``, ``--base
 from __future__ import annotations
 
 import datetime
+import fnmatch
 import os
 import platform
+import re
 import signal
 import subprocess
 import time
@@ -45,6 +47,10 @@ def pytest_addoption(parser):
     group.addoption(
         "--article", action="store_true", help="also run the article's slow training recipes"
     )
+    group.addoption(
+        "--claim", action="append", default=[], metavar="ID",
+        help="run only the checks of this claim (repeatable; * is a wildcard: --claim 'carry.*')",
+    )
 
 
 def pytest_configure(config):
@@ -53,23 +59,39 @@ def pytest_configure(config):
     if spec is None:  # plugin loaded without its options (pytester without conftest)
         return
     try:
-        implementation = implementations.load(spec)
+        implementation, namespace = implementations.load(spec)
         versions = implementation.versions()
         entries = baseline_file.load(config.option.baseline) if config.option.baseline else []
     except (implementations.ImplementationError, baseline_file.BaselineError) as error:
         pytest.exit(f"error: {error}", returncode=2)
     # SIGTERM (CI cancelling a job) ends the run like Ctrl-C, so the results file is finished.
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    config.stash[IMPLEMENTATION] = implementation
+    config.stash[KERAS] = namespace
     collector = ResultsCollector(config, spec, implementation, versions, entries)
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "stateful-rnn-results")
 
 
 COLLECTOR = pytest.StashKey["ResultsCollector"]()
+IMPLEMENTATION = pytest.StashKey[object]()
+# The standalone reproduction a check declared (suites/check.py); written when its case does not hold.
+REPRO_SCRIPT = pytest.StashKey[str]()
+# The namespace the implementation's load() returned: the Keras under test, everywhere.
+KERAS = pytest.StashKey[object]()
 
 
 def implementation_of(config):
-    return config.stash[COLLECTOR].implementation
+    return config.stash[IMPLEMENTATION]
+
+
+def keras_of(config):
+    return config.stash[KERAS]
+
+
+def claim_selected(item, patterns) -> bool:
+    marker = item.get_closest_marker("claim")
+    return marker is not None and any(fnmatch.fnmatchcase(marker.args[0], p) for p in patterns)
 
 
 def verdict_of(excinfo) -> str:
@@ -78,6 +100,8 @@ def verdict_of(excinfo) -> str:
         return "holds"
     if excinfo.errisinstance(pytest.skip.Exception):
         return "skipped"
+    if excinfo.errisinstance(results.Inconclusive):
+        return "inconclusive"
     if excinfo.errisinstance(AssertionError):
         return "fails"
     return "error"
@@ -86,7 +110,7 @@ def verdict_of(excinfo) -> str:
 def message_of(excinfo, limit: int = 3000) -> str:
     if excinfo is None:
         return ""
-    if excinfo.errisinstance(AssertionError):
+    if excinfo.errisinstance((AssertionError, results.Inconclusive)):
         text = str(excinfo.value)
     else:
         text = excinfo.exconly()
@@ -104,8 +128,12 @@ def pytest_runtest_makereport(item, call):
         report.user_properties.append(("claim", marker.args[0]))
     if call.when == "call" or (call.when == "setup" and call.excinfo is not None):
         # Properties travel with the report, so this also works under pytest-xdist.
-        report.user_properties.append(("verdict", verdict_of(call.excinfo)))
+        verdict = verdict_of(call.excinfo)
+        report.user_properties.append(("verdict", verdict))
         report.user_properties.append(("message", message_of(call.excinfo)))
+        script = item.stash.get(REPRO_SCRIPT, None)
+        if script and verdict in results.NON_HOLDING:
+            report.user_properties.append(("repro", script))
 
 
 class ResultsCollector:
@@ -127,6 +155,11 @@ class ResultsCollector:
         elif option:
             self.path = Path(option)
         self.is_worker = hasattr(config, "workerinput")
+        # Scripts of the cases that do not hold, beside the results file.
+        self.repro_dir = self.path.with_name(self.path.stem + "-repro") if self.path else None
+        if self.repro_dir and not self.is_worker and self.repro_dir.is_dir():
+            for stale in self.repro_dir.glob("*.py"):
+                stale.unlink()
 
     # -- header ------------------------------------------------------------------------------
     def pytest_report_header(self, config):
@@ -149,6 +182,10 @@ class ResultsCollector:
             if slow:
                 config.hook.pytest_deselected(items=slow)
                 items[:] = [item for item in items if not item.get_closest_marker("article")]
+        if config.option.claim:
+            wanted = [item for item in items if claim_selected(item, config.option.claim)]
+            config.hook.pytest_deselected(items=[item for item in items if item not in wanted])
+            items[:] = wanted
         for item in items:
             marker = item.get_closest_marker("claim")
             if marker is not None:
@@ -206,13 +243,16 @@ class ResultsCollector:
         case = self.cases.setdefault(
             report.nodeid,
             {"nodeid": report.nodeid, "outcome": "passed", "verdict": "holds", "message": "",
-             "expected": False, "baseline_reason": None, "duration_s": 0.0},
+             "observed": None, "repro": None, "expected": False, "baseline_reason": None,
+             "duration_s": 0.0},
         )
         case["duration_s"] = round(case["duration_s"] + report.duration, 4)
         if "verdict" in properties:
             case["verdict"] = properties["verdict"]
-            # An observed-kind claim that holds says what was observed.
-            case["message"] = properties["message"] or properties.get("observed", "")
+            case["message"] = properties["message"]
+            case["observed"] = properties.get("observed")
+            if "repro" in properties:
+                case["repro"] = self.write_repro(report.nodeid, properties["repro"])
         if report.when == "teardown" and report.failed and case["verdict"] == "holds":
             case.update(outcome="error", verdict="error", message=f"teardown: {report.longreprtext[-1500:]}")
         elif report.when != "teardown":
@@ -222,6 +262,15 @@ class ResultsCollector:
             case["baseline_reason"] = report.wasxfail.removeprefix("baseline: ")
         if report.when == "teardown":
             self.write(complete=False)
+
+    def write_repro(self, nodeid: str, script: str) -> str | None:
+        """Write a case's standalone script; its path relative to the results file's folder."""
+        if self.repro_dir is None or self.is_worker:
+            return None
+        name = re.sub(r"[^A-Za-z0-9]+", "_", nodeid.removeprefix("suites/")).strip("_") + ".py"
+        path = self.repro_dir / name
+        results.write_text_atomic(path, script)
+        return path.relative_to(self.path.parent).as_posix()
 
     @staticmethod
     def outcome_of(report, case) -> str:
@@ -249,10 +298,12 @@ class ResultsCollector:
         claims = []
         for claim in CLAIMS.values():
             cases = [case for nodeid, case in self.cases.items() if self.claim_of[nodeid] == claim.id]
+            observations = dict.fromkeys(case["observed"] for case in cases if case.get("observed"))
             claims.append({
                 "id": claim.id, "statement": claim.statement, "source": claim.source,
                 "kind": claim.kind,
                 "verdict": results.claim_verdict(case["verdict"] for case in cases),
+                "observed": "; ".join(observations) or None,
                 "cases": cases,
             })
         return {

@@ -11,13 +11,15 @@ One JSON object per run of the suite on one implementation::
                       "project_commit", "created"},
       "suite": {"duration_s", "pytest_args", "baseline"},
       "claims": [{"id", "statement", "source", "kind", "verdict",
-                  "cases": [{"nodeid", "outcome", "verdict", "message", "repro",
+                  "observed": str | None,   # observed and measured claims: what was seen
+                  "cases": [{"nodeid", "outcome", "verdict", "message", "observed", "repro",
                              "expected", "baseline_reason", "duration_s"}]}],
       "benchmarks": [...]            # rows added by the cosine benchmarks, see suites/test_cosine.py
     }
 
 A claim's verdict is the worst of its cases' verdicts in the order ``VERDICTS``; a claim with no
-case run is ``skipped``.
+case run is ``skipped``. ``repro`` is the path, relative to the results file, of the standalone
+script that reproduces a case that does not hold (``python -m harness repro`` runs them all).
 """
 
 from __future__ import annotations
@@ -28,8 +30,16 @@ import tempfile
 from pathlib import Path
 
 SCHEMA_VERSION = 1
-# Worst first: a wrong value is the strongest finding, then a call that raised.
-VERDICTS = ("fails", "error", "holds", "skipped")
+# Worst first: a wrong value is the strongest finding, then a call that raised, then a case that
+# could not observe what its claim is about. A claim holds only when every case that ran holds.
+VERDICTS = ("fails", "error", "inconclusive", "holds", "skipped")
+NON_HOLDING = ("fails", "error", "inconclusive")
+
+
+class Inconclusive(Exception):
+    """Raised by a check whose precondition did not happen (the state was zero before the reset,
+    the perturbation never reached the later batch): its claim was not observed, so the case is
+    ``inconclusive``, never ``holds``."""
 
 
 class ResultsError(Exception):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from fixtures.rnn import ModelPool
-from harness.plugin import implementation_of
-from suites.evidence import Evidence
+from harness.plugin import implementation_of, keras_of
+from suites.check import Check
 
 
 @pytest.fixture(scope="session")
@@ -14,14 +14,15 @@ def impl(pytestconfig):
 
 
 @pytest.fixture(scope="session")
-def keras(impl):
-    return impl.keras
+def keras(pytestconfig):
+    """The namespace the implementation's ``load()`` returned: the Keras under test."""
+    return keras_of(pytestconfig)
 
 
 @pytest.fixture(scope="session")
-def models(impl):
+def models(impl, keras):
     """Built models shared by the checks, each handed out with its first weights and zero state."""
-    return ModelPool(impl)
+    return ModelPool(impl, keras)
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +43,7 @@ def rng():
     return np.random.default_rng(20261130)
 
 
-@pytest.fixture(scope="session")
-def evidence(impl, pytestconfig):
-    return Evidence(impl, pytestconfig.getoption("--impl"))
+@pytest.fixture
+def check(request, impl, pytestconfig):
+    """The check's verdict helpers, bound to its claim marker (see suites/check.py)."""
+    return Check(request.node, impl, pytestconfig.getoption("--impl"))

@@ -4,65 +4,50 @@ import numpy as np
 import pytest
 
 from fixtures import reference_cells, rnn
-from suites.evidence import describe, max_difference
 
-ATOL = 1e-4  # float32 kernels against a float64 reference over a few dozen steps
 BATCHES = 3
 
-
-def reference(models, cell, weights, streams):
-    """Sequence and final state of the stateless twin and of the NumPy cells on ``streams``."""
-    return {
-        "stateless twin": models.twin_run(cell, weights, streams),
-        "NumPy reference": reference_cells.run_sequence(cell, weights, streams),
-    }
-
-
-def compare_with_references(evidence, claim, observed, references, code, what):
-    """Fail with a report unless ``observed`` (name → array) matches every reference."""
-    for reference_name, expected in references.items():
-        for name, value in observed.items():
-            difference = max_difference(value, expected[name])
-            assert difference <= ATOL, evidence.report(
-                claim,
-                f"{what}: {name} differs from the {reference_name} by {difference:.3g} "
-                f"({describe(value)})",
-                f"{name} equal to the {reference_name} run statelessly on the batches "
-                f"concatenated in time ({describe(expected[name])})",
-                code,
-            )
+# The same feeding as the check, in a standalone script: the state and outputs after BATCHES
+# batches, against the NumPy cells run on the batches concatenated in time.
+INDEX_I_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
+outputs = feed(impl, model, chunks, {entry_point!r})
+sequence, final = run_sequence({cell!r}, layer.get_weights(), as_streams(chunks))
+states = layer_states(impl, layer)
+expect(len(states) == len(final), f"layer.states holds {{len(states)}} arrays, the cell {{len(final)}}")
+for k, (state, expected) in enumerate(zip(states, final)):
+    expect_close(f"state[{{k}}] after {batches} batches through {entry_point}", state, expected)
+if outputs is not None:
+    expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
+"""
 
 
 @pytest.mark.claim("carry.index-i")
 @pytest.mark.parametrize("entry_point", rnn.ENTRY_POINTS)
 @pytest.mark.parametrize("batch_size", [1, 3, 8], ids=lambda bs: f"bs{bs}")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_index_i(models, impl, evidence, rng, cell, batch_size, entry_point):
+def test_index_i(models, impl, check, rng, cell, batch_size, entry_point):
     """The final state of sample i is the initial state of sample i in the next batch."""
+    check.reproduce(INDEX_I_REPRO.format(cell=cell, batch_size=batch_size, batches=BATCHES,
+                                         entry_point=entry_point))
     model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, batch_size, BATCHES)
     outputs = rnn.feed(impl, model, chunks, entry_point)
-    expected = reference(models, cell, layer.get_weights(), rnn.as_streams(chunks))
-
-    observed = {f"state[{k}]": value for k, value in enumerate(rnn.layer_states(impl, layer))}
-    by_name = {
-        name: {f"state[{k}]": value for k, value in enumerate(state)}
-        for name, (_, state) in expected.items()
-    }
-    if outputs is not None:
-        observed["outputs"] = np.concatenate(outputs, axis=1)
-        for name, (sequence, _) in expected.items():
-            by_name[name]["outputs"] = sequence
-    code = rnn.build_snippet(
-        cell, batch_size, BATCHES, rnn.FEED_SNIPPETS[entry_point],
-        "print([np.asarray(s) for s in layer.states])  # compare: run the rows' batches "
-        "concatenated in time through a stateless twin",
-    )
-    compare_with_references(
-        evidence, "carry.index-i", observed, by_name, code,
-        f"after {BATCHES} batches of {batch_size} through {entry_point}",
-    )
+    streams = rnn.as_streams(chunks)
+    what = f"after {BATCHES} batches of {batch_size} through {entry_point}"
+    states = rnn.layer_states(impl, layer)
+    for name, (sequence, final) in {
+        "the stateless twin": models.twin_run(cell, layer.get_weights(), streams),
+        "the NumPy reference": reference_cells.run_sequence(cell, layer.get_weights(), streams),
+    }.items():
+        check.all_close(f"state {what}", states, final,
+                        expected_what=f"{name} on the batches concatenated in time")
+        if outputs is not None:
+            check.close(f"outputs {what}", np.concatenate(outputs, axis=1), sequence,
+                        expected_what=f"{name} on the batches concatenated in time")
 
 
 def outputs_after_perturbing(models, impl, cell, chunks, row, entry_point, stateful=True):
@@ -83,77 +68,113 @@ def outputs_after_perturbing(models, impl, cell, chunks, row, entry_point, state
     return results
 
 
+PERTURB_REPRO = """
+def run(x, stateful):
+    keras.utils.set_random_seed(0)  # the same weights for both runs
+    model = stateful_model(keras, {cell!r}, {batch_size}, stateful=stateful)
+    return feed(impl, model, np.split(x, {batches}), {entry_point!r})
+
+x = np.concatenate(batches(np.random.default_rng(0), {batch_size}, {batches}))
+x2 = x.copy(); x2[{row}] += 1.0  # sample {row} of batch 1 perturbed
+"""
+
+ROWS_ISOLATED_REPRO = PERTURB_REPRO + """
+plain, perturbed = run(x, True), run(x2, True)
+for later in range(1, {batches}):
+    changed = np.abs(perturbed[later] - plain[later]).reshape({batch_size}, -1).max(axis=1)
+    print(f"batch {{later + 1}}: largest change per row {{changed.round(5).tolist()}}")
+    precondition(changed[{row}] > 0, f"row {row} of batch {{later + 1}} changes (the state carries the perturbation)")
+    expect(all(changed[r] == 0 for r in range({batch_size}) if r != {row}), f"no other row of batch {{later + 1}} changes")
+"""
+
+
 @pytest.mark.claim("carry.rows-isolated")
 @pytest.mark.parametrize("entry_point", rnn.OUTPUT_ENTRY_POINTS)
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_rows_isolated(models, impl, evidence, rng, cell, entry_point):
+def test_rows_isolated(models, impl, check, rng, cell, entry_point):
     """Perturbing sample 1 of the first batch changes row 1 of later batches and no other row."""
     batch_size, row = 3, 1  # rows on both sides of the perturbed one
+    check.reproduce(ROWS_ISOLATED_REPRO.format(cell=cell, batch_size=batch_size, batches=BATCHES,
+                                               entry_point=entry_point, row=row))
     chunks = rnn.batches(rng, batch_size, BATCHES)
     plain, perturbed = outputs_after_perturbing(models, impl, cell, chunks, row, entry_point)
-    code = rnn.build_snippet(
-        cell, batch_size, BATCHES, "x2 = x.copy(); x2[1] += 1.0  # perturb sample 1 of batch 1",
-        f"# feed x, then reset and feed x2, through {entry_point}; compare the last batch's rows",
-    )
+    check.same_count("batches of outputs", perturbed, plain)
     for later in range(1, BATCHES):
         changed = np.abs(perturbed[later] - plain[later]).reshape(batch_size, -1).max(axis=1)
+        check.precondition(changed[row] > 0,
+                           f"the perturbation of sample {row} reaching row {row} of batch {later + 1}",
+                           f"{entry_point}: row {row} unchanged, so no state carried it")
         others = [r for r in range(batch_size) if r != row and changed[r] > 0]
-        assert not others, evidence.report(
-            "carry.rows-isolated",
-            f"rows {others} of batch {later + 1} changed (by up to {changed[others].max():.3g}) "
-            f"when only sample {row} of batch 1 was perturbed ({entry_point})",
-            f"only row {row} changes",
-            code,
-        )
-        assert changed[row] > 0, evidence.report(
-            "carry.rows-isolated",
-            f"row {row} of batch {later + 1} did not change when sample {row} of batch 1 did",
-            f"row {row} changes: its state carries the perturbation",
-            code,
-        )
+        check.that(not others,
+                   f"rows {others} of batch {later + 1} changed (by up to "
+                   f"{changed[others].max() if others else 0:.3g}) when only sample {row} of "
+                   f"batch 1 was perturbed ({entry_point})",
+                   f"only row {row} changes")
+
+
+LONG_RANGE_REPRO = PERTURB_REPRO + """
+for stateful in (True, False):
+    plain, perturbed = run(x, stateful), run(x2, stateful)
+    change = float(np.abs(perturbed[{n}][{row}] - plain[{n}][{row}]).max())
+    print(f"stateful={{stateful}}: sample {row} + {n}*{batch_size} changed by {{change:.3g}}")
+    if stateful:
+        expect(change > 0, "with stateful=True the perturbation reaches {n} batches ahead")
+    else:
+        expect(change == 0, "with stateful=False it does not")
+"""
 
 
 @pytest.mark.claim("carry.long-range")
 @pytest.mark.parametrize("n", [1, 2, 3], ids=lambda n: f"n{n}")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_long_range(models, impl, evidence, rng, cell, n):
+def test_long_range(models, impl, check, rng, cell, n):
     """Sample i+n*bs depends on sample i when stateful, and not when stateless."""
     batch_size, row = 3, 0
+    check.reproduce(LONG_RANGE_REPRO.format(cell=cell, batch_size=batch_size, batches=n + 1,
+                                            entry_point="predict", row=row, n=n))
     chunks = rnn.batches(rng, batch_size, n + 1)
-    code = rnn.build_snippet(
-        cell, batch_size, n + 1, "x2 = x.copy(); x2[0] += 1.0",
-        "a = model.predict(x, batch_size={batch_size}, verbose=0); layer.reset_states()",
-        "b = model.predict(x2, batch_size={batch_size}, verbose=0)",
-        f"print(np.abs(a - b)[{n} * {batch_size}].max())  # sample i + n*bs must change",
-    )
     for stateful in (True, False):
         plain, perturbed = outputs_after_perturbing(
             models, impl, cell, chunks, row, "predict", stateful=stateful
         )
+        check.same_count("batches of outputs", perturbed, plain)
         change = float(np.abs(perturbed[n][row] - plain[n][row]).max())
         if stateful:
-            assert change > 0, evidence.report(
-                "carry.long-range",
-                f"sample {row + n * batch_size} does not depend on sample {row}, {n} batches "
-                "earlier (no change at all)",
-                "a stateful layer carries the perturbation n batches ahead",
-                code,
-            )
+            check.that(change > 0,
+                       f"sample {row + n * batch_size} does not depend on sample {row}, {n} "
+                       "batches earlier (no change at all)",
+                       "a stateful layer carries the perturbation n batches ahead")
         else:
-            assert change == 0, evidence.report(
-                "carry.long-range",
-                f"with stateful=False sample {row + n * batch_size} changed by {change:.3g} when "
-                f"sample {row} did",
-                "a stateless layer forgets everything between batches",
-                code.replace("stateful=True", "stateful=False"),
-            )
+            check.that(change == 0,
+                       f"with stateful=False sample {row + n * batch_size} changed by "
+                       f"{change:.3g} when sample {row} did",
+                       "a stateless layer forgets everything between batches")
+
+
+STACKED_REPRO = """
+inputs = keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES))
+first = keras.layers.{cell}(UNITS, stateful=True, return_sequences=True)
+second = keras.layers.{cell}(UNITS, stateful=True, return_sequences=True)
+model = keras.Model(inputs, second(first(inputs)))
+chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
+outputs = model.predict(as_samples(chunks), batch_size={batch_size}, verbose=0)
+first_sequence, first_state = run_sequence({cell!r}, first.get_weights(), as_streams(chunks))
+second_sequence, second_state = run_sequence({cell!r}, second.get_weights(), first_sequence)
+for name, layer, expected in (("first", first, first_state), ("second", second, second_state)):
+    states = layer_states(impl, layer)
+    expect(len(states) == len(expected), f"{{name}} layer holds {{len(states)}} state arrays")
+    for k, (state, value) in enumerate(zip(states, expected)):
+        expect_close(f"{{name}} layer state[{{k}}]", state, value)
+expect_close("model outputs", np.concatenate(np.split(to_numpy(outputs), {batches}), axis=1), second_sequence)
+"""
 
 
 @pytest.mark.claim("carry.stacked")
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_stacked(models, impl, evidence, rng, cell):
+def test_stacked(models, impl, check, rng, cell):
     """Each layer of a stateful stack carries its own state."""
     batch_size = 3
+    check.reproduce(STACKED_REPRO.format(cell=cell, batch_size=batch_size, batches=BATCHES))
     model = models.model(cell, batch_size, layers=2)
     first, second = rnn.rnn_layers(model)
     chunks = rnn.batches(rng, batch_size, BATCHES)
@@ -161,60 +182,52 @@ def test_stacked(models, impl, evidence, rng, cell):
     streams = rnn.as_streams(chunks)
     first_sequence, first_state = reference_cells.run_sequence(cell, first.get_weights(), streams)
     second_sequence, second_state = reference_cells.run_sequence(cell, second.get_weights(), first_sequence)
-    code = (
-        rnn.build_snippet(cell, batch_size, BATCHES)
-        .replace("model = keras.Model(inputs, layer(inputs))",
-                 f"second = keras.layers.{cell}({rnn.UNITS}, stateful=True, return_sequences=True)\n"
-                 "model = keras.Model(inputs, second(layer(inputs)))")
-        + "\nmodel.predict(x, batch_size=3, verbose=0)\n"
-        "print([np.asarray(s) for s in layer.states], [np.asarray(s) for s in second.states])"
-    )
-    observed = {
-        "first layer state": (rnn.layer_states(impl, first), first_state),
-        "second layer state": (rnn.layer_states(impl, second), second_state),
-        "model outputs": ([np.concatenate(outputs, axis=1)], [second_sequence]),
-    }
-    for name, (values, expected) in observed.items():
-        for k, (value, reference_value) in enumerate(zip(values, expected)):
-            difference = max_difference(value, reference_value)
-            assert difference <= ATOL, evidence.report(
-                "carry.stacked",
-                f"{name} [{k}] after {BATCHES} batches differs from the NumPy reference by "
-                f"{difference:.3g} ({describe(value)})",
-                f"each layer's state continues its own sequence ({describe(reference_value)})",
-                code,
-            )
+    what = f"after {BATCHES} batches"
+    check.all_close(f"first layer state {what}", rnn.layer_states(impl, first), first_state,
+                    expected_what="the NumPy reference (each layer continues its own sequence)")
+    check.all_close(f"second layer state {what}", rnn.layer_states(impl, second), second_state,
+                    expected_what="the NumPy reference (each layer continues its own sequence)")
+    check.close(f"model outputs {what}", np.concatenate(outputs, axis=1), second_sequence,
+                expected_what="the NumPy reference")
+
+
+ACROSS_EPOCHS_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
+x, y = as_samples(chunks), targets_like(model, {batches})
+{fit}
+_, expected = run_sequence({cell!r}, layer.get_weights(), as_streams(chunks * 2))
+states = layer_states(impl, layer)
+expect(len(states) == len(expected), f"layer.states holds {{len(states)}} arrays")
+for k, (state, value) in enumerate(zip(states, expected)):
+    expect_close(f"state[{{k}}] after the data twice ({how}), against no reset in between", state, value)
+"""
+
+FIT_TWICE = {
+    "epochs": "model.fit(x, y, batch_size={batch_size}, epochs=2, shuffle=False, verbose=0)",
+    "calls": "for _ in range(2):\n    model.fit(x, y, batch_size={batch_size}, epochs=1, shuffle=False, verbose=0)",
+}
 
 
 @pytest.mark.claim("carry.across-epochs")
 @pytest.mark.parametrize("how", ["epochs", "calls"])
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_across_epochs(models, impl, evidence, rng, cell, how):
+def test_across_epochs(models, impl, check, rng, cell, how):
     """fit(epochs=2), or two fit calls, carry the state on as one long pass over the data."""
     batch_size, batches = 3, 2
+    check.reproduce(ACROSS_EPOCHS_REPRO.format(
+        cell=cell, batch_size=batch_size, batches=batches, how=how,
+        fit=FIT_TWICE[how].format(batch_size=batch_size)))
     model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, batch_size, batches)
     x, y = rnn.as_samples(chunks), rnn.targets_like(model, batches)
     if how == "epochs":
         model.fit(x, y, batch_size=batch_size, epochs=2, shuffle=False, verbose=0)
-        fit_code = "model.fit(x, y, batch_size=3, epochs=2, shuffle=False, verbose=0)"
     else:
         for _ in range(2):
             model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-        fit_code = "for _ in range(2): model.fit(x, y, batch_size=3, shuffle=False, verbose=0)"
     _, expected = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks * 2))
-    observed = rnn.layer_states(impl, layer)
-    code = rnn.build_snippet(
-        cell, batch_size, batches, "y = np.zeros(x.shape[:2] + ({units},))", fit_code,
-        "print([np.asarray(s) for s in layer.states])  # the data seen twice, with no reset",
-    )
-    for k, (value, reference_value) in enumerate(zip(observed, expected)):
-        difference = max_difference(value, reference_value)
-        assert difference <= ATOL, evidence.report(
-            "carry.across-epochs",
-            f"state[{k}] after fitting the data twice ({how}) differs by {difference:.3g} from "
-            f"running it twice without a reset ({describe(value)})",
-            f"no reset between epochs or fit calls ({describe(reference_value)})",
-            code,
-        )
+    check.all_close(f"state after fitting the data twice ({how})", rnn.layer_states(impl, layer),
+                    expected, expected_what="the data run twice with no reset in between")

@@ -40,7 +40,13 @@ class TestResolve:
 class TestLoad:
     def test_loads_user_object(self):
         """load() resolves and loads a user's implementation."""
-        assert FAKE is implementations.load("tests.fake_impl:FAKE")
+        implementation, namespace = implementations.load("tests.fake_impl:FAKE")
+        assert implementation is FAKE and namespace is FAKE.load()
+
+    def test_load_must_return_a_namespace(self):
+        """A load() that returns nothing is refused: the suite tests what load() returns."""
+        with pytest.raises(ImplementationError, match="not a Keras namespace"):
+            implementations.load("tests.test_implementations:RETURNS_NONE")
 
     def test_import_error_is_not_installed(self):
         """An ImportError from load() becomes a one-line 'not installed' error."""
@@ -58,8 +64,20 @@ class Missing:
     def load(self):
         raise ImportError("No module named 'keras_fork'")
 
-    versions = to_numpy = None
+    def versions(self):
+        return {}
+
+    def to_numpy(self, x):
+        return x
+
+
+class ReturnsNone(Missing):
+    name = "returns-none"
+
+    def load(self):
+        return None
 
 
 NOT_AN_IMPLEMENTATION = NotAnImplementation()
 MISSING = Missing()
+RETURNS_NONE = ReturnsNone()

@@ -12,17 +12,27 @@ from harness.implementations import load
 
 
 @pytest.fixture(scope="module")
-def impl():
+def loaded():
     return load("keras-tensorflow")
+
+
+@pytest.fixture(scope="module")
+def impl(loaded):
+    return loaded[0]
+
+
+@pytest.fixture(scope="module")
+def keras(loaded):
+    return loaded[1]
 
 
 def states_of(impl, model):
     return [state for layer in rnn.rnn_layers(model) for state in rnn.layer_states(impl, layer)]
 
 
-def test_model_comes_back_as_new(impl):
+def test_model_comes_back_as_new(impl, keras):
     """After training and feeding, the next checkout has the first weights, zero state, lr 0."""
-    pool = rnn.ModelPool(impl)
+    pool = rnn.ModelPool(impl, keras)
     model = pool.model("LSTM", 2, learning_rate=0.5)
     first_weights = rnn.weights_snapshot(impl, model)
     x = np.random.default_rng(0).standard_normal((2, rnn.TIMESTEPS, rnn.FEATURES)).astype("float32")
@@ -40,9 +50,9 @@ def test_model_comes_back_as_new(impl):
     assert 0.0 == float(impl.to_numpy(again.optimizer.learning_rate))
 
 
-def test_weights_do_not_depend_on_build_order(impl):
+def test_weights_do_not_depend_on_build_order(impl, keras):
     """Each model is seeded by its key, so two pools asked in opposite orders agree."""
-    forward, backward = rnn.ModelPool(impl), rnn.ModelPool(impl)
+    forward, backward = rnn.ModelPool(impl, keras), rnn.ModelPool(impl, keras)
     keys = [("GRU", 3), ("SimpleRNN", 3), ("GRU", 1)]
     built = {key: rnn.weights_snapshot(impl, forward.model(*key)) for key in keys}
     for key in reversed(keys):
@@ -50,9 +60,9 @@ def test_weights_do_not_depend_on_build_order(impl):
             np.testing.assert_array_equal(weight, expected)
 
 
-def test_twin_run_is_remembered_per_weights_and_input(impl):
+def test_twin_run_is_remembered_per_weights_and_input(impl, keras):
     """twin_run answers as the twin does, and a change of weights or input is a new answer."""
-    pool = rnn.ModelPool(impl)
+    pool = rnn.ModelPool(impl, keras)
     weights = pool.model("GRU", 3).get_weights()
     streams = np.random.default_rng(1).standard_normal((3, 7, rnn.FEATURES)).astype("float32")
     sequence, states = pool.twin_run("GRU", weights, streams)
