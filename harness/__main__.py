@@ -1,6 +1,7 @@
-"""Command line: ``python -m harness report|compare|gate`` (installed as ``stateful-rnn``).
+"""Command line: ``python -m harness report|compare|gate|repro`` (installed as ``stateful-rnn``).
 
-Exit codes: 0 done (for ``gate``: nothing got worse), 1 the gate found something worse,
+Exit codes: 0 done (for ``gate``: nothing got worse; for ``repro``: every script still
+reproduces its finding), 1 the gate found something worse or a script no longer reproduces,
 2 bad input, with one ``error: ...`` line on stderr and no file written.
 """
 
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness import compare, gate, report, results
+from harness import compare, gate, report, repro, results
 from harness.baseline import BaselineError
 from harness.report import MutationScoreError
 from harness.results import ResultsError
@@ -59,6 +60,15 @@ def run_gate(args) -> int:
     print(text, end="")
     worse = any(change.mark in gate.WORSE for run in runs for change in run.changes)
     return 1 if worse and not args.update else 0
+
+
+def run_repro(args) -> int:
+    data = results.load(args.results)
+    text, rows = repro.run(data, args.results, timeout=args.timeout, jobs=args.jobs)
+    if args.output:
+        write_text(args.output, text)
+    print(text, end="")
+    return 0 if all(row["outcome"] == repro.OUTCOMES[1] for row in rows) else 1
 
 
 def factor(text: str) -> float:
@@ -118,6 +128,19 @@ def parser() -> argparse.ArgumentParser:
                          help="significance level of the Mann-Whitney U test over the per-seed "
                          "values (default %(default)s)")
     command.set_defaults(run=run_gate)
+
+    command = commands.add_parser(
+        "repro", help="run every reproduction script of a results file in a fresh process",
+        description="Run each case's standalone reproduction script again and tabulate which "
+        "still reproduce (exit 1) and which hold now (exit 0).")
+    command.add_argument("results", type=Path, metavar="RESULTS.json")
+    command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
+                         help="also write the table to this file")
+    command.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
+                         help="per script (default %(default)s)")
+    command.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                         help="scripts run at once (default: the number of CPUs)")
+    command.set_defaults(run=run_repro)
     return main_parser
 
 

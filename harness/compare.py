@@ -21,6 +21,7 @@ from harness.report import (
     relative_median,
     table,
     telling_case,
+    verdict_text,
 )
 from harness.results import ResultsError
 
@@ -63,7 +64,7 @@ def claims_table(columns: dict) -> tuple[str, list[str]]:
             if claim is None:
                 row[name] = "–"
                 continue
-            row[name] = SYMBOLS[claim["verdict"]]
+            row[name] = cell(verdict_text(claim))
             case = telling_case(claim)
             if case is not None:
                 footnotes.append(f"[^{len(footnotes) + 1}]: {name}, `{claim_id}`: "

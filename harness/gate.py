@@ -23,7 +23,6 @@ from harness import baseline, results
 from harness.baseline import BaselineError
 from harness.report import (
     ACCURACY,
-    NON_HOLDING,
     TIMINGS,
     by_benchmark,
     cell,
@@ -31,11 +30,12 @@ from harness.report import (
     headline,
     table,
 )
-from harness.results import ResultsError
+from harness.results import NON_HOLDING, ResultsError
 
 WORSE = ("!", "+")
-ORDER = ("!", "+", "x", "~", "-")
+ORDER = ("!", "+", "x", "?", "~", "-")
 MARKS = ("`!` newly failing · `+` worse · `-` better or fixed · "
+         "`?` an observed or measured claim saw something else · "
          "`~` beyond tolerance but not significant · `x` not comparable")
 
 
@@ -116,7 +116,7 @@ def check(run: Run, tolerances: Tolerances = Tolerances()) -> list[Change]:
                           "incomplete results file (stopped during "
                           f"{run.results.get('running')}); nothing compared")]
     else:
-        changes = case_changes(run) + benchmark_changes(run, tolerances)
+        changes = case_changes(run) + observation_changes(run) + benchmark_changes(run, tolerances)
     return sorted(changes, key=lambda change: ORDER.index(change.mark))
 
 
@@ -150,6 +150,17 @@ def case_changes(run: Run) -> list[Change]:
     changes += [Change("x", f"`{entry.pattern}`",
                        f"baseline line {entry.line} matches no case in the results")
                 for entry in run.entries if entry.line not in matched]
+    return changes
+
+
+def observation_changes(run: Run) -> list[Change]:
+    """Observed and measured claims have no promise to break; a different observation is news."""
+    before = {claim["id"]: claim.get("observed") for claim in (run.reference or {}).get("claims", [])}
+    changes = []
+    for claim in run.results["claims"]:
+        old, new = before.get(claim["id"]), claim.get("observed")
+        if old and new and old != new:
+            changes.append(Change("?", f"`{claim['id']}`", f"observed: {new}; was: {old}"))
     return changes
 
 

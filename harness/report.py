@@ -16,10 +16,13 @@ import pandas as pd
 from tabulate import tabulate
 
 from fixtures.cosine import HORIZON
+from harness.results import NON_HOLDING
 
-SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "skipped": "⏭"}
-LEGEND = "✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised) · ⏭ skipped"
-NON_HOLDING = ("fails", "error")
+SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "inconclusive": "❔", "skipped": "⏭"}
+OBSERVED = "🔎"  # an observed or measured claim: no promise, the report says what was seen
+LEGEND = ("✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised) · ❔ inconclusive "
+          "(what the claim is about did not happen, so it was not observed) · ⏭ skipped · "
+          "🔎 observed or measured (no promise; what was seen)")
 ACCURACY = {"one_step_mse": "one-step MSE", "rollout_rmse": "rollout RMSE"}
 # Timings are divided by the calibration workload of the same run, so machines compare.
 TIMINGS = {"train_seconds": "train time", "step_latency_s": "step latency"}
@@ -52,6 +55,13 @@ def telling_case(claim: dict) -> dict | None:
     if claim["verdict"] == "holds":
         return None
     return next((case for case in claim["cases"] if case["verdict"] == claim["verdict"]), None)
+
+
+def verdict_text(claim: dict) -> str:
+    """A claim's verdict as tables show it: the symbol, or what an observed claim saw."""
+    if claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds":
+        return f"{OBSERVED} {claim.get('observed') or 'recorded'}"
+    return SYMBOLS[claim["verdict"]]
 
 
 def cell(text) -> str:
@@ -155,14 +165,15 @@ def claims_table(claims: list[dict]) -> str:
     rows = []
     for claim in claims:
         case = telling_case(claim)
-        verdict = f"{SYMBOLS[claim['verdict']]} {claim['verdict']}"
+        observed_kind = claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds"
+        verdict = f"{OBSERVED} observed" if observed_kind else f"{SYMBOLS[claim['verdict']]} {claim['verdict']}"
         if case is not None and case.get("expected"):
             verdict += " (expected)"
         rows.append({
             "claim": claim["id"],
             "statement": cell(claim["statement"]),
             "verdict": verdict,
-            "observed": cell(headline(case["message"])) if case else "",
+            "observed": cell(headline(case["message"]) if case else claim.get("observed") or ""),
             "reproduction": f"[details](#{anchor(case['nodeid'])})"
             if case and case["verdict"] in NON_HOLDING else "",
         })
@@ -285,10 +296,12 @@ def non_holding_cases(claims: list[dict]) -> str:
                 continue
             expected = (f" Expected by the baseline: {case.get('baseline_reason')}."
                         if case.get("expected") else "")
+            script = (f" Standalone reproduction: `{case['repro']}` (beside the results file; "
+                      "exits 1 while this stands)." if case.get("repro") else "")
             sections.append(
                 f'<a id="{anchor(case["nodeid"])}"></a>\n\n### `{case["nodeid"]}`\n\n'
                 f"Claim `{claim['id']}`: {SYMBOLS[case['verdict']]} {case['verdict']}.{expected}"
-                f"\n\n```text\n{case['message']}\n```"
+                f"{script}\n\n```text\n{case['message']}\n```"
             )
     return "\n\n".join(sections) or "None: every case that ran holds or was skipped."
 

@@ -39,10 +39,12 @@ class Check:
         self.body = ""
 
     # -- what the report says -------------------------------------------------------------------
-    def reproduce(self, body: str) -> None:
-        """Declare the standalone reproduction of this case (see ``suites/repro.py``)."""
+    def reproduce(self, body: str, extra=()) -> None:
+        """Declare the standalone reproduction of this case (see ``suites/repro.py``);
+        ``extra``: functions of the suite whose source the body uses, copied into the script."""
         self.body = textwrap.dedent(body).strip()
-        self.node.stash[REPRO_SCRIPT] = repro.script(self.spec, self.claim, self.node.nodeid, self.body)
+        self.node.stash[REPRO_SCRIPT] = repro.script(self.spec, self.claim, self.node.nodeid,
+                                                     self.body, extra)
 
     def observe(self, text: str) -> None:
         """What an observed or measured claim saw (reports show it instead of a bare verdict)."""

@@ -96,8 +96,12 @@ def reference_source() -> str:
     return source[source.index("_STATE_SIZES"):]
 
 
-def script(spec: str, claim: str, nodeid: str, body: str) -> str:
-    helpers = "\n\n".join(inspect.getsource(helper) for helper in RNN_HELPERS)
+def script(spec: str, claim: str, nodeid: str, body: str, extra=()) -> str:
+    """The whole script; ``extra``: more functions or constants (name, value) whose source the
+    body needs, copied in after the helpers (the cosine models, the moving-average task)."""
+    helpers = "\n\n".join(
+        f"{item[0]} = {item[1]!r}" if isinstance(item, tuple) else inspect.getsource(item)
+        for item in (*RNN_HELPERS, *extra))
     constants = "\n".join(f"{name} = {getattr(rnn, name)!r}" for name in RNN_CONSTANTS)
     return "\n".join([
         f'"""Reproduces {claim} on {spec}: {nodeid}',

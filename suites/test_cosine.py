@@ -216,11 +216,31 @@ def test_cosine(keras, impl, benchmark, record_property, model, recipe):
 
 # -- measured claims --------------------------------------------------------------------------
 
+# What the standalone script of a model that could not be trained does: build the article's
+# model and train it one epoch on the cosine windows, as the benchmark's first step does.
+TRAINING_REPRO = """
+builder = {{"stateless": stateless_lstm, "stateful": stateful_lstm, "stacked": stacked_lstm,
+           "dense": dense_network}}[{model!r}]
+model = builder(keras)
+window, batch_size = model.input_shape[1], model.input_shape[0] or 32
+t = np.arange(800 + window)
+y = ((np.cos(2 * np.pi * t / 100) + 1) / 2).astype("float32")
+x = np.stack([y[i:i + window] for i in range(800)])[..., None]
+x, target = x[: len(x) // batch_size * batch_size], y[window: window + len(x) // batch_size * batch_size]
+model.compile(optimizer="adam", loss="mse")
+history = model.fit(x, target, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+expect(np.isfinite(history.history["loss"][-1]), "one epoch of training gives a finite loss")
+"""
+
+
 @pytest.mark.claim("train.instability")
 @pytest.mark.parametrize("model", list(cosine.MODELS))
-def test_train_instability(keras, impl, record_property, model):
+def test_train_instability(keras, impl, check, record_property, model):
     """The spread of the fast recipe's accuracy across seeds, recorded as a measurement (with
     the article recipe's too when ``--article`` ran it in this session)."""
+    check.reproduce(TRAINING_REPRO.format(model=model), extra=(
+        ("UNITS", cosine.UNITS), cosine.stateless_lstm, cosine.stateful_lstm, cosine.stacked_lstm,
+        cosine.dense_network))
     row = measured(keras, impl, model, "fast")
     if row["status"] == "error":
         raise RuntimeError(f"no spread measured: training raised: {row['error']}")
@@ -234,9 +254,13 @@ def test_train_instability(keras, impl, record_property, model):
         spread["article"] = spread_of(article[0])
     record_property("benchmark", spread)
     values = row["one_step_mse"]["values"] + row["rollout_rmse"]["values"]
-    assert len(row["one_step_mse"]["values"]) >= 3, (
-        f"{len(row['one_step_mse']['values'])} seeds measured, expected 3 or more")
-    assert all(math.isfinite(v) for v in values), f"non-finite accuracy figures: {values}"
+    mse = row["one_step_mse"]
+    check.observe(f"{model}: one-step MSE over {len(mse['values'])} seeds {mse['min']:.2g}–"
+                  f"{mse['max']:.2g} (max/min ×{spread['one_step_mse_max_over_min']:.3g})")
+    check.precondition(len(mse["values"]) >= 3, "three or more seeds measured",
+                       f"{len(mse['values'])} seeds")
+    check.that(all(math.isfinite(v) for v in values), f"non-finite accuracy figures: {values}",
+               "finite one-step MSE and rollout RMSE on every seed")
 
 
 def spread_of(row) -> dict:
@@ -252,7 +276,7 @@ def spread_of(row) -> dict:
 
 @pytest.mark.claim("perf.cpu-vs-gpu")
 @pytest.mark.parametrize("model", list(cosine.MODELS))
-def test_cpu_vs_gpu(keras, impl, record_property, model):
+def test_cpu_vs_gpu(keras, impl, check, record_property, model):
     """Training time on the CPU over training time on a GPU: the fast recipe, and one epoch of
     the article's batch-1 recipe (where the article says the CPU may win)."""
     backend = backend_of(keras)
@@ -279,9 +303,12 @@ def test_cpu_vs_gpu(keras, impl, record_property, model):
         "cpu_faster": {label: ratio < 1 for label, ratio in ratios.items()},
         "reference_seconds": reference_seconds(), "environment": environment(impl, keras),
     })
+    check.observe(f"{model}: CPU ÷ GPU training time " + ", ".join(
+        f"{label} {ratio:.2f}" for label, ratio in ratios.items()))
     if errors:
         raise RuntimeError("; ".join(errors))
-    assert all(math.isfinite(r) and r > 0 for r in ratios.values()), f"ratios {ratios}"
+    check.that(all(math.isfinite(r) and r > 0 for r in ratios.values()), f"ratios {ratios}",
+               "positive, finite ratios of measured durations")
 
 
 def device_scope(keras, device: str):

@@ -8,9 +8,17 @@ batch to batch can see the rest of the window.
 import numpy as np
 import pytest
 
-from suites.evidence import Evidence
-
 STREAMS, LENGTH, TIMESTEPS, WINDOW, EPOCHS = 8, 480, 2, 6, 8
+
+CROSS_BATCH_REPRO = """
+x, y = moving_average_task(np.random.default_rng(5))
+stateful_mse = train_and_score(keras, True, x, y)
+stateless_mse = train_and_score(keras, False, x, y)
+floor = (WINDOW - TIMESTEPS) / WINDOW**2 / 12  # what no model explains without earlier inputs
+print(f"test MSE: stateful {stateful_mse:.3g}, stateless {stateless_mse:.3g}, floor without state {floor:.3g}")
+precondition(stateless_mse > 0.5 * floor, "the stateless LSTM cannot beat the floor (the task needs the state)")
+expect(stateful_mse < 0.5 * floor, "the stateful LSTM learns what spans sub-sequences (MSE below half the floor)")
+"""
 
 
 def moving_average_task(rng):
@@ -41,21 +49,20 @@ def train_and_score(keras, stateful, x, y):
 
 @pytest.mark.slow
 @pytest.mark.claim("learn.cross-batch")
-def test_cross_batch(keras, impl, evidence: Evidence, record_property):
+def test_cross_batch(keras, impl, check):
     """A stateful LSTM fits a moving average longer than its samples; a stateless one cannot."""
+    check.reproduce(CROSS_BATCH_REPRO, extra=(
+        *((name, globals()[name]) for name in ("STREAMS", "LENGTH", "TIMESTEPS", "WINDOW", "EPOCHS")),
+        moving_average_task, train_and_score))
     x, y = moving_average_task(np.random.default_rng(5))
     stateful_mse = train_and_score(keras, True, x, y)
     stateless_mse = train_and_score(keras, False, x, y)
     # What no model can explain without the earlier inputs: the unseen part of the window.
     unseen_floor = (WINDOW - TIMESTEPS) / WINDOW**2 / 12
-    record_property("observed", f"test MSE stateful {stateful_mse:.3g}, stateless {stateless_mse:.3g}, "
-                                f"floor without state {unseen_floor:.3g}")
-    assert stateful_mse < 0.5 * unseen_floor and stateless_mse > 0.5 * unseen_floor, evidence.report(
-        "learn.cross-batch",
-        f"MSE stateful {stateful_mse:.3g}, stateless {stateless_mse:.3g} "
-        f"(what is unexplainable without state: {unseen_floor:.3g})",
-        "the stateful LSTM well below that floor, the stateless one near it",
-        f"# the moving average over {WINDOW} inputs, samples of {TIMESTEPS} steps, {STREAMS} streams\n"
-        f"# LSTM(16, stateful=True|False, return_sequences=True) -> Dense(1), Adam(0.01), {EPOCHS} epochs "
-        "of fit(shuffle=False) each followed by a reset; see suites/test_learn.py",
-    )
+    measured = (f"MSE stateful {stateful_mse:.3g}, stateless {stateless_mse:.3g} "
+                f"(what is unexplainable without state: {unseen_floor:.3g})")
+    check.precondition(stateless_mse > 0.5 * unseen_floor,
+                       "the stateless LSTM staying above half the floor (the task needs a state)",
+                       measured)
+    check.that(stateful_mse < 0.5 * unseen_floor, measured,
+               "the stateful LSTM well below that floor, the stateless one near it")

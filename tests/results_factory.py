@@ -21,9 +21,11 @@ MESSAGE = (
 
 
 def case(nodeid=CARRY, verdict="holds", message="", expected=False, reason=None, duration=0.5):
-    outcome = {"holds": "passed", "fails": "failed", "error": "failed", "skipped": "skipped"}
+    outcome = {"holds": "passed", "fails": "failed", "error": "failed", "inconclusive": "failed",
+               "skipped": "skipped"}
     return {"nodeid": nodeid, "outcome": outcome[verdict], "verdict": verdict, "message": message,
-            "expected": expected, "baseline_reason": reason, "duration_s": duration}
+            "observed": None, "repro": None, "expected": expected, "baseline_reason": reason,
+            "duration_s": duration}
 
 
 def claim(claim_id, *cases, statement="A statement."):

@@ -36,6 +36,16 @@ def test_raises():
 @pytest.mark.claim("setup.shuffle-default")
 def test_skipped():
     pytest.skip("not applicable")
+
+@pytest.mark.claim("reset.with-values")
+def test_inconclusive(request):
+    from suites.check import Check
+    from tests.fake_impl import FAKE
+
+    check = Check(request.node, FAKE, "tests.fake_impl:FAKE")
+    check.reproduce("expect(False, 'planted')")
+    check.precondition(False, "the state non-zero before the reset", "all zeros")
+    check.that(True, "never reached", "never reached")
 """
 
 
@@ -102,6 +112,21 @@ class TestResultsFile:
         assert "TypeError: no such argument" in claims["reset.fresh"]["cases"][0]["message"]
         assert data["complete"] is True
 
+    def test_inconclusive_with_repro(self, run, pytester):
+        """A precondition that did not happen makes the case inconclusive, never holds, and its
+        standalone script is written beside the results file."""
+        path = pytester.path / "out.json"
+        run("--results", str(path))
+        _, claims = claims_of(path)
+        (case,) = claims["reset.with-values"]["cases"]
+        assert ("inconclusive", "inconclusive") == (claims["reset.with-values"]["verdict"],
+                                                    case["verdict"])
+        assert "the state non-zero before the reset did not happen (all zeros)" in case["message"]
+        assert case["message"].startswith("[reset.with-values] on fake")
+        script = (path.parent / case["repro"]).read_text()
+        assert "CLAIM = 'reset.with-values'" in script and "expect(False, 'planted')" in script
+        assert claims["reset.model"]["cases"][0]["repro"] is None
+
     def test_under_xdist(self, run, pytester):
         """With pytest-xdist workers the controller's file has the same verdicts and baseline."""
         path = pytester.path / "out.json"
@@ -109,10 +134,12 @@ class TestResultsFile:
         baseline.write_text("test_checks.py::test_wrong_value  # known\n")
         run("-n", "2", "--results", str(path), "--baseline", str(baseline))
         data, claims = claims_of(path)
-        assert ["holds", "fails", "error", "skipped"] == [
+        assert ["holds", "fails", "error", "skipped", "inconclusive"] == [
             claims[claim_id]["verdict"]
-            for claim_id in ("reset.model", "reset.layer", "reset.fresh", "setup.shuffle-default")
+            for claim_id in ("reset.model", "reset.layer", "reset.fresh", "setup.shuffle-default",
+                             "reset.with-values")
         ]
+        assert claims["reset.with-values"]["cases"][0]["repro"]
         assert (None, []) == (data["running"], data["suite"]["baseline_unmatched"])
         assert claims["reset.layer"]["cases"][0]["expected"] is True
 
@@ -183,6 +210,7 @@ class TestBaseline:
         baseline = self.write_baseline(pytester, """
             test_checks.py::test_wrong_value  # known: returns 1
             test_checks.py::test_raises  # known: argument removed
+            test_checks.py::test_inconclusive  # known: nothing to reset
         """)
         path = pytester.path / "out.json"
         result = run("--baseline", baseline, "--results", str(path))
@@ -229,7 +257,8 @@ class TestBaseline:
         """A * in an entry matches any parameters, while brackets stay literal."""
         baseline = self.write_baseline(pytester, "test_checks.py::test_[wr]*  # both known\n")
         assert 1 == run("--baseline", baseline).ret  # brackets literal: matches nothing
-        baseline = self.write_baseline(pytester, "test_checks.py::test_r*  # known\ntest_checks.py::test_w*  # known\n")
+        baseline = self.write_baseline(pytester, "test_checks.py::test_r*  # known\n"
+                                       "test_checks.py::test_w*  # known\ntest_checks.py::test_i*  # known\n")
         assert 0 == run("--baseline", baseline).ret
 
 

@@ -1,0 +1,224 @@
+"""Mutation testing of the suite: how each planted bug (``fixtures/mutants``) is judged, and the
+full-width run.
+
+    python -m tests.mutation_full                 # every mutant; writes reports/mutation-score.json
+    python -m tests.mutation_full --only mutant-no-state --output /tmp/score.json
+    nox -s mutation                               # the same (tag "mutation")
+
+The full-width run runs the whole not-slow suite (``-m "not slow"``) once per base
+implementation unmutated, then once per mutant, one process at a time (``MUTATION_JOBS=2`` or
+``--jobs 2`` runs two mutants at a time). A mutant is killed when its target claim's verdict is
+not ``holds`` (``fails``, ``error`` or ``inconclusive``) and some case of that claim went to a
+non-holding verdict other than its verdict in the unmutated run of the same base. Every other
+claim whose cases changed is recorded as the mutant's collateral: what else the suite sees of
+the bug. The score file has one row per mutant and must say 100 %; the run exits 1 otherwise.
+
+``tests/test_mutants.py`` judges the same way on a narrower selection: each mutant's target
+claim (``--claim``) and one control claim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from harness.results import NON_HOLDING, claim_verdict, write_atomic
+from tests.suite_runs import PROJECT_ROOT, case_verdicts, run_suite
+
+SCORE_FILE = PROJECT_ROOT / "reports" / "mutation-score.json"
+FULL_SELECTION = ("suites/", "-m", "not slow")
+FULL_RUN_TIMEOUT_S = 1800
+
+
+def mutants():
+    from fixtures.mutants import MUTANTS
+
+    return MUTANTS
+
+
+def object_name(mutant) -> str:
+    """The name under which ``fixtures.mutants`` holds the mutant (its ``--impl`` spec)."""
+    import fixtures.mutants as module
+
+    return next(name for name, value in vars(module).items()
+                if value is mutant and name.isupper() and name != "MUTANTS")
+
+
+def spec_of(mutant) -> str:
+    return f"fixtures.mutants:{object_name(mutant)}"
+
+
+def summary(message: str) -> str:
+    """The finding of a case's message: its first line after the ``[claim] on impl`` header."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if lines and lines[0].startswith("["):
+        lines = lines[1:]
+    return lines[0][:300] if lines else ""
+
+
+def claim_changes(observed: dict, reference: dict) -> dict[str, dict]:
+    """Per claim with at least one case whose verdict differs from the reference: the claim's
+    verdict in both runs and how many of its cases changed."""
+    changes: dict[str, dict] = {}
+    for nodeid, (claim, verdict) in observed.items():
+        if nodeid in reference and reference[nodeid][1] != verdict:
+            changes.setdefault(claim, {"reference": None, "mutant": None, "cases_changed": 0,
+                                       "cases": 0})["cases_changed"] += 1
+    for claim, change in changes.items():
+        cases = [nodeid for nodeid, (c, _) in observed.items() if c == claim]
+        change["cases"] = len(cases)
+        change["mutant"] = claim_verdict(observed[n][1] for n in cases)
+        change["reference"] = claim_verdict(reference[n][1] for n in cases if n in reference)
+    return dict(sorted(changes.items()))
+
+
+def judge(mutant, data: dict, reference: dict[str, tuple[str, str]]) -> dict:
+    """The mutant's row for the score file, from its run and the same cases on its base.
+
+    ``reference`` is ``case_verdicts`` of the base's unmutated run on (at least) the same cases.
+    Keys read by ``harness/report.py``: mutant, breaks, bug, killed, cases_changed.
+    """
+    observed = case_verdicts(data)
+    unknown = sorted(set(observed) - set(reference))
+    target = {n: v for n, (c, v) in observed.items() if c == mutant.breaks}
+    target_reference = {n: reference[n][1] for n in target if n in reference}
+    verdict = claim_verdict(target.values())
+    changed = sorted(n for n in target if target_reference.get(n) != target[n])
+    broken = [n for n in changed if target[n] in NON_HOLDING]
+    killed = bool(target) and verdict in NON_HOLDING and bool(broken)
+    collateral = {n: f"{reference[n][1]} -> {v}" for n, (c, v) in sorted(observed.items())
+                  if c != mutant.breaks and n in reference and reference[n][1] != v}
+    messages = [summary(case["message"])
+                for claim in data["claims"] if claim["id"] == mutant.breaks
+                for case in claim["cases"] if case["verdict"] in NON_HOLDING and case["nodeid"] in broken]
+    return {
+        "mutant": mutant.name,
+        "object": object_name(mutant),
+        "base": mutant.base,
+        "breaks": mutant.breaks,
+        "bug": mutant.bug,
+        "killed": killed,
+        "target_verdict": verdict,
+        "reference_verdict": claim_verdict(target_reference.values()),
+        "target_cases": len(target),
+        "cases_changed": changed,
+        "claims_changed": claim_changes(observed, reference),
+        "other_claims": sorted({c for c, _ in observed.values() if c != mutant.breaks}),
+        "collateral": collateral,
+        "unknown_cases": unknown,
+        "first_message": messages[0] if messages else "",
+        "seconds": round(data["_seconds"], 1),
+    }
+
+
+def broken_row(mutant, error: str) -> dict:
+    """The row of a mutant whose suite run broke: not killed, with the reason."""
+    return {"mutant": mutant.name, "object": object_name(mutant), "base": mutant.base,
+            "breaks": mutant.breaks, "bug": mutant.bug, "killed": False,
+            "target_verdict": None, "reference_verdict": None, "target_cases": 0,
+            "cases_changed": [], "claims_changed": {}, "other_claims": [], "collateral": {},
+            "unknown_cases": [], "first_message": "", "seconds": None,
+            "broken_run": error[-3000:]}
+
+
+def score(rows: list[dict], **about) -> dict:
+    killed = sum(bool(row["killed"]) for row in rows)
+    return {
+        "planted": len(rows),
+        "killed": killed,
+        "score": killed / len(rows) if rows else 0.0,
+        "survivors": [row["mutant"] for row in rows if not row["killed"]],
+        **about,
+        "mutants": rows,
+    }
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def full_run(selected, folder: Path, jobs: int = 1) -> dict:
+    """The whole not-slow suite once per base of ``selected``, then once per mutant."""
+    started = time.perf_counter()
+    bases = list(dict.fromkeys(mutant.base for mutant in selected))
+    references: dict[str, dict] = {}
+    reference_seconds: dict[str, float] = {}
+    for index, base in enumerate(bases, 1):
+        say(f"reference {index} of {len(bases)}: {base} unmutated ...")
+        data = run_suite(base, folder / f"reference-{base}.json", *FULL_SELECTION,
+                         timeout=FULL_RUN_TIMEOUT_S)
+        references[base] = case_verdicts(data)
+        reference_seconds[base] = round(data["_seconds"], 1)
+        say(f"reference {index} of {len(bases)}: {base} ... {len(references[base])} cases "
+            f"in {data['_seconds']:.0f} s")
+
+    def one(numbered):
+        index, mutant = numbered
+        try:
+            data = run_suite(spec_of(mutant), folder / f"{mutant.name}.json", *FULL_SELECTION,
+                             timeout=FULL_RUN_TIMEOUT_S)
+        except (AssertionError, OSError, subprocess.SubprocessError) as error:
+            # A run that broke (pytest exit 2 or more, a crash, a timeout) proves nothing.
+            say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
+                f"BROKEN RUN: {str(error).strip()[:500]}")
+            return broken_row(mutant, str(error))
+        row = judge(mutant, data, references[mutant.base])
+        others = sorted(set(row["claims_changed"]) - {mutant.breaks})
+        say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
+            f"{'killed' if row['killed'] else 'SURVIVED'} in {row['seconds']:.0f} s"
+            f" ({mutant.breaks}: {row['reference_verdict']} -> {row['target_verdict']}, "
+            f"{len(row['cases_changed'])} cases changed; collateral: {', '.join(others) or 'none'})")
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        rows = list(pool.map(one, enumerate(selected, 1)))
+    for row in rows:
+        row["collateral_claims"] = {claim: change for claim, change in row["claims_changed"].items()
+                                    if claim != row["breaks"]}
+    return score(rows, width="full", selection=" ".join(FULL_SELECTION),
+                 reference_seconds=reference_seconds,
+                 seconds=round(time.perf_counter() - started, 1))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.mutation_full", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", action="append", default=[], metavar="NAME",
+                        help="run only this mutant (repeatable); the score file then holds only these")
+    parser.add_argument("--output", type=Path, default=SCORE_FILE,
+                        help=f"the score file (default {SCORE_FILE.relative_to(PROJECT_ROOT)})")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", "1")),
+                        help="mutant runs at a time (default: MUTATION_JOBS or 1)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="keep each run's results file in DIR (default: a temporary folder)")
+    args = parser.parse_args(argv)
+
+    selected = mutants()
+    if args.only:
+        unknown = set(args.only) - {mutant.name for mutant in selected}
+        if unknown:
+            parser.error(f"no mutant named {', '.join(sorted(unknown))}")
+        selected = [mutant for mutant in selected if mutant.name in args.only]
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        result = full_run(selected, args.keep, args.jobs)
+    else:
+        with tempfile.TemporaryDirectory(prefix="mutation-") as folder:
+            result = full_run(selected, Path(folder), args.jobs)
+    write_atomic(args.output, result)
+    say(f"mutation score: {result['killed']} of {result['planted']} killed "
+        f"({100 * result['killed'] // max(1, result['planted'])} %) in {result['seconds']:.0f} s; "
+        f"written to {args.output}")
+    if result["survivors"]:
+        say(f"survived: {', '.join(result['survivors'])}")
+    return 0 if result["planted"] and not result["survivors"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
