@@ -40,7 +40,7 @@ class MutationScoreError(Exception):
 def headline(message: str) -> str:
     """What a case's message says happened, in one line.
 
-    Messages written through suites/evidence.py start with the claim id and the versions, which
+    Messages written through suites/check.py start with the claim id and the versions, which
     the tables already show; their ``observed:`` line is the finding.
     """
     lines = [line.strip() for line in (message or "").splitlines() if line.strip()]

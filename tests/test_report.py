@@ -46,7 +46,7 @@ def section(markdown: str, title: str) -> str:
 
 class TestHeadline:
     def test_observed_line_of_an_evidence_message(self):
-        """A message from suites/evidence.py is summed up by its observed line."""
+        """A message from suites/check.py is summed up by its observed line."""
         assert "row 0 started from zeros" == report.headline(MESSAGE)
 
     def test_first_line_of_other_messages(self):
