@@ -30,7 +30,7 @@ def mutation_score(args) -> dict | None:
 
 def run_report(args) -> int:
     data = results.load(args.results)
-    output = args.output or Path("reports") / f"{data['implementation']['name']}.md"
+    output = args.output or args.results.with_suffix(".md")
     write_text(output, report.render(data, output, mutation_score(args)))
     print(f"wrote {output}")
     return 0
@@ -94,7 +94,7 @@ def parser() -> argparse.ArgumentParser:
     command = commands.add_parser("report", help="markdown report of one results file")
     command.add_argument("results", type=Path, metavar="RESULTS.json")
     command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
-                         help="default: reports/<implementation>.md")
+                         help="default: beside the results file, RESULTS.md")
     add_mutation_score(command)
     command.set_defaults(run=run_report)
 

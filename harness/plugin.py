@@ -24,7 +24,10 @@ from harness import implementations, results
 from suites.claims import CLAIMS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-RESULTS_DIR = PROJECT_ROOT / "reports" / "results"
+# A user's run writes here (ignored by git); the committed reports/ change only when the nox
+# sessions publish new results.
+OUTPUT_DIR = PROJECT_ROOT / "out"
+RESULTS_DIR = OUTPUT_DIR / "results"
 
 
 def pytest_addoption(parser):
@@ -41,7 +44,8 @@ def pytest_addoption(parser):
         const="auto",
         default=None,
         metavar="PATH",
-        help="write the results JSON to PATH (default reports/results/<impl>.json)",
+        help="write the results JSON to PATH (default out/results/<impl>.json); the failing "
+        "cases' scripts go to <PATH stem>-repro/, the benchmark figures to ../figures/ of PATH",
     )
     group.addoption("--baseline", metavar="FILE", help="expected non-holding cases, with reasons")
     group.addoption(
@@ -69,6 +73,10 @@ def pytest_configure(config):
     config.stash[IMPLEMENTATION] = implementation
     config.stash[KERAS] = namespace
     collector = ResultsCollector(config, spec, implementation, versions, entries)
+    # Figures go beside the results: <results folder>/../figures (reports/figures for the
+    # published results); the project's self-tests set the variable themselves.
+    figures = collector.path.parent.parent / "figures" if collector.path else OUTPUT_DIR / "figures"
+    os.environ.setdefault("STATEFUL_RNN_FIGURES", str(figures))
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "stateful-rnn-results")
 

@@ -274,11 +274,11 @@ class TestCompare:
 
 class TestMain:
     def test_report_default_output(self, tmp_path, capsys, monkeypatch):
-        """`report` writes reports/<implementation>.md by default."""
+        """`report` writes the report beside the results file by default."""
         monkeypatch.chdir(tmp_path)
         write(tmp_path / "fake.json", results())
         code = main(["report", "fake.json"])
-        text = (tmp_path / "reports" / "fake.md").read_text(encoding="utf-8")
+        text = (tmp_path / "fake.md").read_text(encoding="utf-8")
         assert (0, "# Stateful RNN conformance: fake (keras 3.5.0)") == (code, text.splitlines()[0])
 
     def test_report_output_option(self, tmp_path, capsys):
