@@ -52,16 +52,22 @@ def pytest_addoption(parser):
         "--article", action="store_true", help="also run the article's slow training recipes"
     )
     group.addoption(
+        "--no-report", dest="report", action="store_false", default=True,
+        help="with --results, do not write the markdown report beside the results file",
+    )
+    group.addoption(
         "--claim", action="append", default=[], metavar="ID",
         help="run only the checks of this claim (repeatable; * is a wildcard: --claim 'carry.*')",
     )
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "claim(id): the catalogue claim a check verifies")
+    # Registered here, not in pyproject.toml: the plugin owns the marker, also where it is
+    # loaded with -p in another project (the plugin's own pytester tests).
+    config.addinivalue_line("markers", "claim(id): the catalogue claim (suites/claims.py) that a check verifies")
     spec = config.getoption("--impl", default=None)
-    if spec is None:  # plugin loaded without its options (pytester without conftest)
-        return
+    if spec is None or runs_project_tests_only(config):
+        return  # plugin loaded without its options, or the project's own tests: no Keras to load
     try:
         implementation, namespace = implementations.load(spec)
         versions = implementation.versions()
@@ -79,6 +85,13 @@ def pytest_configure(config):
     os.environ.setdefault("STATEFUL_RNN_FIGURES", str(figures))
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "stateful-rnn-results")
+
+
+def runs_project_tests_only(config) -> bool:
+    """``pytest tests/...``: the harness's own tests load a Keras themselves where they need one."""
+    own_tests = PROJECT_ROOT / "tests"
+    paths = [Path(config.invocation_params.dir, arg.split("::")[0]).resolve() for arg in config.args]
+    return bool(paths) and all(path.is_relative_to(own_tests) for path in paths)
 
 
 COLLECTOR = pytest.StashKey["ResultsCollector"]()
@@ -222,13 +235,47 @@ class ResultsCollector:
                 )
 
     def pytest_terminal_summary(self, terminalreporter, config):
-        if not config.pluginmanager.has_plugin("dsession"):
-            return  # without xdist, collection already warned
-        for entry in self.entries:
-            if not entry.matched:
-                terminalreporter.write_line(
-                    f"warning: baseline line {entry.line}: {entry.pattern!r} matches no case that ran"
-                )
+        if self.is_worker:
+            return
+        if config.pluginmanager.has_plugin("dsession"):  # without xdist, collection warned
+            for entry in self.entries:
+                if not entry.matched:
+                    terminalreporter.write_line(
+                        f"warning: baseline line {entry.line}: {entry.pattern!r} matches no case that ran"
+                    )
+        if config.get_verbosity() >= -1 and self.cases:  # -q keeps it, -qq drops it
+            self.claims_summary(terminalreporter)
+
+    def claims_summary(self, terminalreporter) -> None:
+        """One line per claim that ran: verdict, cases held, baseline, what was observed."""
+        from harness.report import OBSERVED, SYMBOLS, headline
+
+        h = self.header
+        terminalreporter.write_sep(
+            "=", f"claims on {h['name']} (keras {h['keras']}, {h['backend']} {h['backend_version']})")
+        claims = [claim for claim in self.as_dict(complete=True)["claims"] if claim["cases"]]
+        width = max(len(claim["id"]) for claim in claims)
+        for claim in claims:
+            cases = claim["cases"]
+            held = sum(case["verdict"] == "holds" for case in cases)
+            not_holding = [case for case in cases if case["verdict"] in results.NON_HOLDING]
+            verdict = claim["verdict"]
+            if claim["kind"] != "documented" and verdict == "holds":
+                mark, verdict, text = OBSERVED, "observed", claim.get("observed") or ""
+            else:
+                mark, text = SYMBOLS[verdict], ""
+            if not_holding:
+                unexpected = sum(not case["expected"] for case in not_holding)
+                baseline = ("expected" if not unexpected else
+                            f"{unexpected} not in the baseline" if self.entries else "no baseline")
+                text = f"{baseline}; {headline(not_holding[0]['message'])}"
+            line = f"{claim['id']:<{width}}  {mark} {verdict:<12}  {held:>3}/{len(cases):<3} held  {text}"
+            terminalreporter.write_line(line[:220])
+        if self.path:
+            written = f"results: {self.path}"
+            if self.config.option.report:
+                written += f"   report: {self.path.with_suffix('.md')}"
+            terminalreporter.write_line(written)
 
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):
@@ -301,6 +348,19 @@ class ResultsCollector:
 
     def pytest_sessionfinish(self, session, exitstatus):
         self.write(complete=self.interrupted is None)
+        if self.path and self.config.option.report and not self.is_worker:
+            self.write_report()
+
+    def write_report(self) -> None:
+        """The markdown report beside the results file, as ``python -m harness report`` writes it."""
+        from harness import report
+
+        output = self.path.with_suffix(".md")
+        try:
+            score = report.load_mutation_score(PROJECT_ROOT / "reports" / "mutation-score.json")
+        except report.MutationScoreError:
+            score = None
+        results.write_text_atomic(output, report.render(results.load(self.path), output, score))
 
     def as_dict(self, complete: bool) -> dict:
         claims = []

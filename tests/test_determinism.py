@@ -29,7 +29,7 @@ RUNS = {
 }
 
 
-@pytest.mark.slow
+@pytest.mark.system
 @pytest.mark.timeout(len(RUNS) * RUN_TIMEOUT_S + 60)  # the project-wide 300 s is for one check
 def test_three_runs_give_identical_verdicts(tmp_path):
     impl = os.environ.get("DETERMINISM_IMPL", "keras-tensorflow")

@@ -291,3 +291,42 @@ class TestInterruption:
         data, claims = claims_of(path)
         assert (False, "holds") == (data["complete"], claims["reset.model"]["verdict"])
         assert "signal 15" in data["interrupted"]
+
+
+class TestClaimsSummary:
+    """The claims summary at the end of a run: one line per claim, the same under xdist."""
+
+    @staticmethod
+    def summary(result) -> list[str]:
+        lines = result.stdout.lines
+        start = next(i for i, line in enumerate(lines) if "claims on fake" in line)
+        return lines[start: start + 7]
+
+    def test_lines(self, run, pytester):
+        """Holding, failing, erroring, expected and inconclusive claims each get their line."""
+        baseline = pytester.path / "baseline.txt"
+        baseline.write_text("test_checks.py::test_raises  # known: argument removed\n")
+        result = run("--results", str(pytester.path / "out.json"), "--baseline", str(baseline))
+        lines = self.summary(result)
+        assert "claims on fake (keras 0.0, none 0.0)" in lines[0]
+        by_claim = {line.split()[0]: line for line in lines[1:6]}
+        assert "✅ holds" in by_claim["reset.model"] and "1/1   held" in by_claim["reset.model"]
+        assert "❌ fails" in by_claim["reset.layer"]
+        assert "1 not in the baseline; observed 1, expected 2" in by_claim["reset.layer"]
+        assert "💥 error" in by_claim["reset.fresh"] and "expected; TypeError" in by_claim["reset.fresh"]
+        assert "❔ inconclusive" in by_claim["reset.with-values"]
+        assert "⏭ skipped" in by_claim["setup.shuffle-default"]
+        assert f"results: {pytester.path / 'out.json'}   report: {pytester.path / 'out.md'}" == lines[6]
+        assert (pytester.path / "out.md").read_text().startswith("# Stateful RNN conformance: fake")
+
+    def test_same_under_xdist(self, run, pytester):
+        """With two workers the summary appears once, with the serial run's content."""
+        serial = self.summary(run("--results", str(pytester.path / "a.json")))
+        parallel_result = run("-n", "2", "--results", str(pytester.path / "a.json"))
+        assert serial == self.summary(parallel_result)
+        assert 1 == sum("claims on fake" in line for line in parallel_result.stdout.lines)
+
+    def test_quiet_levels(self, run):
+        """-q keeps the summary, -qq drops it."""
+        assert any("claims on fake" in line for line in run("-q").stdout.lines)
+        assert not any("claims on fake" in line for line in run("-qq").stdout.lines)

@@ -21,7 +21,7 @@ from tests.suite_runs import case_verdicts, run_suite
 RUN_TIMEOUT_S = 900
 
 
-@pytest.mark.slow
+@pytest.mark.system
 @pytest.mark.timeout(2 * RUN_TIMEOUT_S + 60)
 def test_readme_object_gets_the_verdicts_of_keras_tensorflow(tmp_path):
     """A plain object with name, load(), versions(), to_numpy() runs the not-slow suite, and
@@ -39,7 +39,7 @@ def run_script(path, **environment):
                           timeout=300, env={**os.environ, **environment})
 
 
-@pytest.mark.slow
+@pytest.mark.system
 @pytest.mark.timeout(3 * RUN_TIMEOUT_S)
 @pytest.mark.parametrize("impl, selection", [
     ("keras-jax", ("suites/test_carry.py", "suites/test_reset.py", "-k",
@@ -58,7 +58,7 @@ def test_repro_scripts_reproduce(tmp_path, impl, selection):
     assert [row["outcome"] for row in rows] == [repro.OUTCOMES[1]] * len(not_holding), rows
 
 
-@pytest.mark.slow
+@pytest.mark.system
 @pytest.mark.timeout(RUN_TIMEOUT_S)
 def test_jax_carry_script_passes_on_tensorflow(tmp_path):
     """The keras-jax script of carry.index-i through predict exits 0 on TensorFlow, where the
