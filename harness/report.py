@@ -16,7 +16,7 @@ import pandas as pd
 from tabulate import tabulate
 
 from fixtures.cosine import HORIZON
-from harness.results import NON_HOLDING
+from harness.results import NON_HOLDING, benchmark_rows
 
 SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "inconclusive": "❔", "skipped": "⏭"}
 OBSERVED = "🔎"  # an observed or measured claim: no promise, the report says what was seen
@@ -97,8 +97,9 @@ def relative_median(row: dict, metric: str) -> float | None:
 
 
 def by_benchmark(results: dict) -> dict:
-    """The benchmark rows of ``results`` by (model, recipe)."""
-    return {(row.get("model"), row.get("recipe")): row for row in results.get("benchmarks", [])}
+    """The benchmark rows of ``results`` by (model, recipe); measured claims' rows are not
+    benchmarks and never shadow one."""
+    return {(row.get("model"), row.get("recipe")): row for row in benchmark_rows(results)}
 
 
 def column_name(results: dict) -> str:

@@ -14,7 +14,9 @@ One JSON object per run of the suite on one implementation::
                   "observed": str | None,   # observed and measured claims: what was seen
                   "cases": [{"nodeid", "outcome", "verdict", "message", "observed", "repro",
                              "expected", "baseline_reason", "duration_s"}]}],
-      "benchmarks": [...]            # rows added by the cosine benchmarks, see suites/test_cosine.py
+      "benchmarks": [...]            # rows of the cosine benchmarks, see suites/test_cosine.py:
+                                     # kind "benchmark" (one per model and recipe) or
+                                     # kind "measurement" (a measured claim's figures)
     }
 
 A claim's verdict is the worst of its cases' verdicts in the order ``VERDICTS``; a claim with no
@@ -44,6 +46,27 @@ class Inconclusive(Exception):
 
 class ResultsError(Exception):
     """A results file that is missing, unreadable or not of this schema; message is one line."""
+
+
+def benchmark_row(model: str, recipe: str, seeds: list, status: str, **figures) -> dict:
+    """One benchmark: ``model`` trained by ``recipe`` over ``seeds``; one row per (model, recipe)."""
+    return {"kind": "benchmark", "model": model, "recipe": recipe, "seeds": list(seeds),
+            "status": status, **figures}
+
+
+def measurement_row(claim: str, model: str, **figures) -> dict:
+    """The figures a measured claim recorded about ``model`` (never a benchmark of its own)."""
+    return {"kind": "measurement", "claim": claim, "model": model, **figures}
+
+
+def row_kind(row: dict) -> str:
+    """``benchmark`` or ``measurement``; files written before rows had a kind are told apart
+    by their ``claim`` key."""
+    return row.get("kind") or ("measurement" if "claim" in row else "benchmark")
+
+
+def benchmark_rows(data: dict) -> list[dict]:
+    return [row for row in data.get("benchmarks", []) if row_kind(row) == "benchmark"]
 
 
 def claim_verdict(case_verdicts) -> str:

@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from fixtures import cosine
+from harness import results
 from harness.plugin import PROJECT_ROOT  # what report figure paths are relative to
 
 # Training-based: ``-m "not slow"`` leaves the conformance checks alone.
@@ -161,10 +162,9 @@ def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS) -> tuple[dict, d
         forecasts[seed] = (result["forecast"], result["rollout_rmse"])
     stats = {key: statistics(v) for key, v in values.items() if v or key in REQUIRED}
     mse, rmse = stats["one_step_mse"]["median"], stats["rollout_rmse"]["median"]
-    row = {
-        "model": model, "recipe": recipe_name, "seeds": list(seeds),
-        "status": "error" if errors else "ok",
-        "error": "; ".join(errors)[:3000] if errors else None,
+    row = results.benchmark_row(
+        model, recipe_name, seeds, "error" if errors else "ok",
+        **{"error": "; ".join(errors)[:3000] if errors else None,
         **stats,
         "reference_seconds": reference,
         "target_mse": TARGET_MSE[model],
@@ -172,8 +172,8 @@ def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS) -> tuple[dict, d
         "rollout_goal": ROLLOUT_GOAL,
         "beats_rollout_goal": None if rmse is None else rmse < ROLLOUT_GOAL,
         "recipe_details": dataclasses.asdict(recipe),
-        "environment": environment(impl, keras),
-    }
+        "environment": environment(impl, keras)},
+    )
     _measured[(model, recipe_name)] = (row, forecasts)
     if forecasts:
         figure = draw(impl, model)
@@ -244,11 +244,10 @@ def test_train_instability(keras, impl, check, record_property, model):
     row = measured(keras, impl, model, "fast")
     if row["status"] == "error":
         raise RuntimeError(f"no spread measured: training raised: {row['error']}")
-    spread = {
-        "claim": "train.instability", "model": model, "recipe": "fast", "seeds": row["seeds"],
-        "status": "ok", "error": None, **spread_of(row),
-        "reference_seconds": row["reference_seconds"], "environment": row["environment"],
-    }
+    spread = results.measurement_row(
+        "train.instability", model, recipe="fast", seeds=row["seeds"], status="ok", error=None,
+        **spread_of(row), reference_seconds=row["reference_seconds"],
+        environment=row["environment"])
     article = _measured.get((model, "article"))
     if article and article[0]["status"] == "ok":
         spread["article"] = spread_of(article[0])
@@ -296,13 +295,12 @@ def test_cpu_vs_gpu(keras, impl, check, record_property, model):
                 errors.append(f"{label} on {device}: {type(error).__name__}: {error}")
     ratios = {label: seconds[f"{label}/cpu"] / seconds[f"{label}/gpu"] for label in recipes
               if f"{label}/cpu" in seconds and f"{label}/gpu" in seconds}
-    record_property("benchmark", {
-        "claim": "perf.cpu-vs-gpu", "model": model, "recipe": "fast", "seeds": [0],
-        "status": "error" if errors else "ok", "error": "; ".join(errors)[:3000] or None,
-        "gpu": devices[0], "train_seconds": seconds, "cpu_over_gpu": ratios,
-        "cpu_faster": {label: ratio < 1 for label, ratio in ratios.items()},
-        "reference_seconds": reference_seconds(), "environment": environment(impl, keras),
-    })
+    record_property("benchmark", results.measurement_row(
+        "perf.cpu-vs-gpu", model, recipe="fast", seeds=[0],
+        status="error" if errors else "ok", error="; ".join(errors)[:3000] or None,
+        gpu=devices[0], train_seconds_by_device=seconds, cpu_over_gpu=ratios,
+        cpu_faster={label: ratio < 1 for label, ratio in ratios.items()},
+        reference_seconds=reference_seconds(), environment=environment(impl, keras)))
     check.observe(f"{model}: CPU ÷ GPU training time " + ", ".join(
         f"{label} {ratio:.2f}" for label, ratio in ratios.items()))
     if errors:
