@@ -81,11 +81,53 @@ CLAIMS = {
         Claim("learn.cross-batch",
               "A stateful LSTM learns a dependency that spans sub-sequences; a stateless one "
               "cannot.", "Keras example lstm_stateful.py; " + ARTICLE),
+        Claim("sequence.any-order",
+              "Through any sequence of user operations (calls, predict, evaluate, training, "
+              "resets, set_weights, save and load) a stateful layer's state and outputs are "
+              "those of the NumPy model of the layer.", DOCS_RNN + "; " + FAQ),
         Claim("perf.cpu-vs-gpu",
               "LSTMs may train faster on the CPU than on a GPU (ratio of training times measured "
               "in one run; skipped without a GPU).", ARTICLE, kind="measured"),
         Claim("train.instability",
               "Training is unstable: the spread of the cosine models' accuracy across seeds.",
               ARTICLE, kind="measured"),
+        Claim("carry.unroll",
+              "unroll=True carries the state from batch to batch exactly as unroll=False does.",
+              DOCS_RNN + " and `unroll`"),
+        Claim("carry.go-backwards",
+              "With go_backwards=True each batch is read from its last step to its first and the "
+              "state still carries on to the next batch (outputs in reading order).",
+              DOCS_RNN + " and `go_backwards`"),
+        Claim("reset.stacked-cells",
+              "RNN([cell, cell], stateful=True) carries each cell's state from batch to batch, "
+              "and its reset returns every cell's state to zero.",
+              "Keras RNN layer docs (a list of cells is stacked); tensorflow/tensorflow#28614, "
+              "keras-team/tf-keras#61"),
+        Claim("carry.compiled-vs-eager",
+              "compile(jit_compile=True), jit_compile=False and run_eagerly=True carry the same "
+              "state and give the same outputs.",
+              "Keras Model.compile docs; keras-team/keras#18456"),
+        Claim("dropout.inference-carry",
+              "With dropout and recurrent_dropout set, inference (direct call, predict_on_batch, "
+              "predict) carries exactly as without dropout; a training step runs and carries a "
+              "non-zero state.",
+              "Keras RNN layer docs, `dropout`/`recurrent_dropout`; tensorflow/tensorflow#27829"),
+        Claim("carry.steps-per-execution",
+              "compile(steps_per_execution=k), k > 1, carries exactly as k = 1 through fit, "
+              "evaluate and predict, a partial last execution included.",
+              "Keras Model.compile docs, `steps_per_execution`"),
+        Claim("bidirectional.carry",
+              "Bidirectional(stateful RNN): both halves carry their state from batch to batch; "
+              "the backward half reads each batch backwards and continues from where it stopped.",
+              "Keras Bidirectional docs; tensorflow/tensorflow#34055"),
+        Claim("bidirectional.reset",
+              "Resetting a Bidirectional layer (or the model, where it has a reset) returns the "
+              "states of both halves to zero.",
+              "Keras Bidirectional docs; tensorflow/tensorflow#38403, keras-team/keras#4421"),
+        Claim("mask.keeps-state",
+              "With Masking, a masked step leaves a stateful layer's state as it was, and a row "
+              "whose whole batch is masked keeps its state into the next batch (what that row "
+              "outputs is recorded).",
+              "Keras Masking docs and RNN docs, `mask`; keras-team/keras#1569, keras-team/keras#7227"),
     ]
 }
