@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness import compare, gate, report, repro, results
+from harness import compare, gate, mutation, report, repro, results
 from harness.baseline import BaselineError
-from harness.report import MutationScoreError
+from harness.mutation import MutationScoreError
 from harness.results import ResultsError
 from harness.results import write_text_atomic as write_text
 
@@ -25,7 +25,7 @@ def mutation_score(args) -> dict | None:
     """The ``--mutation-score`` file, else the default one where it exists; None: not measured."""
     if args.mutation_score is None and not MUTATION_SCORE.exists():
         return None
-    return report.load_mutation_score(args.mutation_score or MUTATION_SCORE)
+    return mutation.load(args.mutation_score or MUTATION_SCORE)
 
 
 def run_report(args) -> int:
@@ -45,21 +45,25 @@ def run_compare(args) -> int:
 
 
 def run_gate(args) -> int:
-    runs = gate.load(args.results, args.baseline, update=args.update)
+    update = args.update or args.update_reference
+    runs = gate.load(args.results, args.baseline, update=update)
     tolerances = gate.Tolerances(args.accuracy_tolerance, args.timing_tolerance, args.alpha)
     for run in runs:
         run.changes = gate.check(run, tolerances)
-    text = gate.summary(runs, args.baseline)
-    if args.update:
+    text = gate.summary(runs, args.baseline, strict=args.strict)
+    if update:
         for run in runs:
-            write_text(args.baseline / f"{run.name}.txt", gate.updated_entries(run))
+            if args.update:
+                write_text(args.baseline / f"{run.name}.txt", gate.updated_entries(run))
             results.write_atomic(args.baseline / f"{run.name}.json", run.results)
-        text += f"\nBaseline updated in `{args.baseline}` from these results.\n"
+        taken = "baseline" if args.update else "reference results (.json)"
+        text += f"\n{taken.capitalize()} updated in `{args.baseline}` from these results.\n"
     if args.summary:
         write_text(args.summary, text)
     print(text, end="")
-    worse = any(change.mark in gate.WORSE for run in runs for change in run.changes)
-    return 1 if worse and not args.update else 0
+    worse = any(change.mark in gate.worse_marks(args.strict)
+                for run in runs for change in run.changes)
+    return 1 if worse and not update else 0
 
 
 def run_repro(args) -> int:
@@ -110,11 +114,18 @@ def parser() -> argparse.ArgumentParser:
         description="Exit 0 when nothing got worse than the baseline, 1 otherwise; prints a "
         "markdown summary of the changes.")
     command.add_argument("--baseline", type=Path, required=True, metavar="DIR",
-                         help="holds <implementation>.txt (expected failures) and, optionally, "
-                         "<implementation>.json (reference results for the benchmarks)")
+                         help="holds <implementation>.txt (expected failures) and "
+                         "<implementation>.json (reference results: cases and benchmark figures)")
     command.add_argument("results", type=Path, nargs="+", metavar="RESULTS")
-    command.add_argument("--update", action="store_true",
-                         help="rewrite the baseline from these results (keeps the reasons)")
+    updating = command.add_mutually_exclusive_group()
+    updating.add_argument("--update", action="store_true",
+                          help="rewrite the baseline from these results: the .txt (keeps the "
+                          "reasons) and the .json")
+    updating.add_argument("--update-reference", action="store_true",
+                          help="rewrite only the .json (the reference results) from these "
+                          "results; the expected failures stay as they are")
+    command.add_argument("--strict", action="store_true",
+                         help="also fail when a non-holding case fails differently (`*`)")
     command.add_argument("--summary", type=Path, metavar="OUT.md",
                          help="also write the summary to this file")
     defaults = gate.Tolerances()
@@ -126,7 +137,8 @@ def parser() -> argparse.ArgumentParser:
                          "significant (default %(default)s)")
     command.add_argument("--alpha", type=float, default=defaults.alpha, metavar="P",
                          help="significance level of the Mann-Whitney U test over the per-seed "
-                         "values (default %(default)s)")
+                         "values; where the seeds are too few to reach it (3 against 3), every "
+                         "value must lie beyond every reference value (default %(default)s)")
     command.set_defaults(run=run_gate)
 
     command = commands.add_parser(

@@ -7,29 +7,26 @@ The mutation score is about the suite, not an implementation, so it comes once, 
 
 from __future__ import annotations
 
-from harness.report import (
-    ACCURACY,
+from harness import mutation
+from harness.markdown import (
     LEGEND,
     SYMBOLS,
-    TIMINGS,
-    by_benchmark,
     cell,
     column_name,
     headline,
-    mutation_score,
     number,
-    relative_median,
     table,
     telling_case,
     verdict_text,
 )
+from harness.metrics import ACCURACY, TIMINGS, by_benchmark, median, relative_median
 from harness.results import ResultsError
 
 
-def render(runs: list[tuple[str, dict]], mutation: dict | None = None) -> str:
+def render(runs: list[tuple[str, dict]], score: dict | None = None) -> str:
     """The comparison of ``(path, results)`` pairs, in the order given.
 
-    ``mutation`` is the mutation score file as ``report.load_mutation_score`` gives it; without
+    ``score`` is the mutation score file as ``mutation.load`` gives it; without
     one the comparison says the mutation score was not measured.
     """
     columns = {}
@@ -48,7 +45,7 @@ def render(runs: list[tuple[str, dict]], mutation: dict | None = None) -> str:
     claims, footnotes = claims_table(columns)
     sections += ["## Claims", LEGEND, claims, "\n".join(footnotes),
                  "## Benchmarks", benchmarks_tables(columns),
-                 "## Mutation score", mutation_score(mutation)]
+                 "## Mutation score", mutation.section(score)]
     return "\n\n".join(section for section in sections if section) + "\n"
 
 
@@ -79,7 +76,7 @@ def benchmarks_tables(columns: dict) -> str:
     keys = list(dict.fromkeys(key for rows in by_column.values() for key in rows))
     if not keys:
         return "No benchmarks in these results."
-    metrics = [(f"{label} (median)", lambda row, m=metric: (row.get(m) or {}).get("median"))
+    metrics = [(f"{label} (median)", lambda row, m=metric: median(row, m))
                for metric, label in ACCURACY.items()]
     metrics += [(f"{label} ÷ reference workload (median)",
                  lambda row, m=metric: relative_median(row, m))
@@ -108,7 +105,8 @@ def benchmarks_tables(columns: dict) -> str:
 def figure(row: dict | None, value_of) -> tuple[str, float | None]:
     if row is None:
         return "–", None
-    if row.get("status", "ok") != "ok":
-        return f"{SYMBOLS['error']} error", None
+    status = row.get("status", "ok")
+    if status != "ok":
+        return (f"{SYMBOLS['error']} error" if status == "error" else f"⚠ {cell(status)}"), None
     value = value_of(row)
     return number(value), value

@@ -21,9 +21,9 @@ import pytest
 
 from harness import baseline as baseline_file
 from harness import implementations, results
+from harness.paths import PROJECT_ROOT
 from suites.claims import CLAIMS
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # A user's run writes here (ignored by git); the committed reports/ change only when the nox
 # sessions publish new results.
 OUTPUT_DIR = PROJECT_ROOT / "out"
@@ -248,7 +248,7 @@ class ResultsCollector:
 
     def claims_summary(self, terminalreporter) -> None:
         """One line per claim that ran: verdict, cases held, baseline, what was observed."""
-        from harness.report import OBSERVED, SYMBOLS, headline
+        from harness.markdown import OBSERVED, SYMBOLS, headline
 
         h = self.header
         terminalreporter.write_sep(
@@ -295,12 +295,7 @@ class ResultsCollector:
         entry = baseline_file.first_match(self.entries, report.nodeid)
         if entry is not None and report.nodeid not in entry.matched:
             entry.matched.append(report.nodeid)
-        case = self.cases.setdefault(
-            report.nodeid,
-            {"nodeid": report.nodeid, "outcome": "passed", "verdict": "holds", "message": "",
-             "observed": None, "repro": None, "expected": False, "baseline_reason": None,
-             "duration_s": 0.0},
-        )
+        case = self.cases.setdefault(report.nodeid, results.case_record(report.nodeid))
         case["duration_s"] = round(case["duration_s"] + report.duration, 4)
         if "verdict" in properties:
             case["verdict"] = properties["verdict"]
@@ -353,12 +348,12 @@ class ResultsCollector:
 
     def write_report(self) -> None:
         """The markdown report beside the results file, as ``python -m harness report`` writes it."""
-        from harness import report
+        from harness import mutation, report
 
         output = self.path.with_suffix(".md")
         try:
-            score = report.load_mutation_score(PROJECT_ROOT / "reports" / "mutation-score.json")
-        except report.MutationScoreError:
+            score = mutation.load(PROJECT_ROOT / "reports" / "mutation-score.json")
+        except mutation.MutationScoreError:
             score = None
         results.write_text_atomic(output, report.render(results.load(self.path), output, score))
 
@@ -367,21 +362,12 @@ class ResultsCollector:
         for claim in CLAIMS.values():
             cases = [case for nodeid, case in self.cases.items() if self.claim_of[nodeid] == claim.id]
             observations = dict.fromkeys(case["observed"] for case in cases if case.get("observed"))
-            claims.append({
-                "id": claim.id, "statement": claim.statement, "source": claim.source,
-                "kind": claim.kind,
-                "verdict": results.claim_verdict(case["verdict"] for case in cases),
-                "observed": "; ".join(observations) or None,
-                "cases": cases,
-            })
-        return {
-            "schema_version": results.SCHEMA_VERSION,
-            "complete": complete,
-            "running": self.running,
-            "interrupted": self.interrupted,
-            "implementation": self.header,
-            "environment": environment(),
-            "suite": {
+            claims.append(results.claim_record(claim, cases,
+                                               observed="; ".join(observations) or None))
+        return results.document(
+            implementation=self.header,
+            environment=environment(),
+            suite={
                 "duration_s": round(time.time() - self.started, 2),
                 "pytest_args": list(self.config.invocation_params.args),
                 "baseline": self.config.option.baseline,
@@ -389,9 +375,9 @@ class ResultsCollector:
                     f"line {e.line}: {e.pattern}" for e in self.entries if not e.matched
                 ],
             },
-            "claims": claims,
-            "benchmarks": self.benchmarks,
-        }
+            claims=claims, benchmarks=self.benchmarks,
+            complete=complete, running=self.running, interrupted=self.interrupted,
+        )
 
     def write(self, complete: bool) -> None:
         if self.path is None or self.is_worker:

@@ -1,121 +1,43 @@
 """The markdown report of one results file: environment, claims, benchmarks with their figures,
-the suite's timing and the suite's mutation score.
-
-Also the pieces the comparison and the gate share: verdict symbols, one-line summaries of case
-messages, markdown tables and the mutation score section.
-"""
+the suite's timing and the suite's mutation score."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
-from tabulate import tabulate
 
 from fixtures.cosine import HORIZON
-from harness.results import NON_HOLDING, benchmark_rows
-
-SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "inconclusive": "❔", "skipped": "⏭"}
-OBSERVED = "🔎"  # an observed or measured claim: no promise, the report says what was seen
-LEGEND = ("✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised) · ❔ inconclusive "
-          "(what the claim is about did not happen, so it was not observed) · ⏭ skipped · "
-          "🔎 observed or measured (no promise; what was seen)")
-ACCURACY = {"one_step_mse": "one-step MSE", "rollout_rmse": "rollout RMSE"}
-# Timings are divided by the calibration workload of the same run, so machines compare.
-TIMINGS = {"train_seconds": "train time", "step_latency_s": "step latency"}
-# A benchmark row's "figure" is relative to the project root (suites/test_cosine.py).
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-# What rendering a mutation score file reads from each of its mutants.
-MUTANT_KEYS = ("mutant", "breaks", "bug", "killed", "cases_changed")
-
-
-class MutationScoreError(Exception):
-    """A mutation score file that is missing, unreadable or not as tests/test_mutants.py writes
-    it; message is one line."""
-
-
-def headline(message: str) -> str:
-    """What a case's message says happened, in one line.
-
-    Messages written through suites/check.py start with the claim id and the versions, which
-    the tables already show; their ``observed:`` line is the finding.
-    """
-    lines = [line.strip() for line in (message or "").splitlines() if line.strip()]
-    observed = next((line for line in lines if line.startswith("observed:")), None)
-    if observed:
-        return observed.removeprefix("observed:").strip()
-    return lines[0] if lines else ""
-
-
-def telling_case(claim: dict) -> dict | None:
-    """The first case whose verdict is the claim's, when the claim does not hold."""
-    if claim["verdict"] == "holds":
-        return None
-    return next((case for case in claim["cases"] if case["verdict"] == claim["verdict"]), None)
-
-
-def verdict_text(claim: dict) -> str:
-    """A claim's verdict as tables show it: the symbol, or what an observed claim saw."""
-    if claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds":
-        return f"{OBSERVED} {claim.get('observed') or 'recorded'}"
-    return SYMBOLS[claim["verdict"]]
-
-
-def cell(text) -> str:
-    """Text that stays inside one markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def table(rows: list[dict]) -> str:
-    # disable_numparse: the cells are already formatted; tabulate must not reformat "3.10".
-    return tabulate(pd.DataFrame(rows), headers="keys", tablefmt="github", showindex=False,
-                    disable_numparse=True)
-
-
-def number(value) -> str:
-    return "–" if value is None else f"{value:.3g}"
-
-
-def spread(block: dict | None) -> str:
-    """A metric block as ``median [min–max]``."""
-    if not block:
-        return "–"
-    if "min" in block and "max" in block:
-        return f"{number(block.get('median'))} [{number(block['min'])}–{number(block['max'])}]"
-    return number(block.get("median"))
-
-
-def relative_median(row: dict, metric: str) -> float | None:
-    """The median of a timing divided by the run's reference workload time."""
-    block, reference = row.get(metric), row.get("reference_seconds")
-    if not block or block.get("median") is None or not reference:
-        return None
-    return block["median"] / reference
-
-
-def by_benchmark(results: dict) -> dict:
-    """The benchmark rows of ``results`` by (model, recipe); measured claims' rows are not
-    benchmarks and never shadow one."""
-    return {(row.get("model"), row.get("recipe")): row for row in benchmark_rows(results)}
-
-
-def column_name(results: dict) -> str:
-    implementation = results["implementation"]
-    return f"{implementation['name']} (keras {implementation.get('keras', '?')})"
+from harness import mutation
+from harness.markdown import (
+    LEGEND,
+    OBSERVED,
+    SYMBOLS,
+    cell,
+    column_name,
+    headline,
+    mark,
+    number,
+    spread,
+    table,
+    telling_case,
+)
+from harness.metrics import median, relative_median
+from harness.paths import PROJECT_ROOT
+from harness.results import NON_HOLDING, row_kind
 
 
 def anchor(nodeid: str) -> str:
     return "case-" + re.sub(r"[^a-z0-9]+", "-", nodeid.lower()).strip("-")
 
 
-def render(results: dict, output: Path, mutation: dict | None = None) -> str:
+def render(results: dict, output: Path, score: dict | None = None) -> str:
     """The report of ``results``, to be written at ``output`` (figure links are relative to it).
 
     The benchmark figures are linked and shown where their files exist (see ``figure_paths``).
-    ``mutation`` is the mutation score file as ``load_mutation_score`` gives it; without one the
+    ``score`` is the mutation score file as ``mutation.load`` gives it; without one the
     report says the mutation score was not measured.
     """
     name = results["implementation"]["name"]
@@ -131,7 +53,7 @@ def render(results: dict, output: Path, mutation: dict | None = None) -> str:
         "## Claims", verdict_counts(results["claims"]), LEGEND, claims_table(results["claims"]),
         "## Benchmarks", benchmarks_table(results.get("benchmarks", []), name, Path(output).parent),
         "## Suite timing", suite_timing(results),
-        "## Mutation score", mutation_score(mutation),
+        "## Mutation score", mutation.section(score),
         "## Non-holding cases", non_holding_cases(results["claims"]),
     ]
     return "\n\n".join(sections) + "\n"
@@ -208,19 +130,28 @@ def figure_paths(rows: list[dict], name: str, report_dir: Path) -> list[str | No
     return paths
 
 
+def status_text(row: dict) -> str:
+    """``ok``, or what went wrong: the error of a row that raised, the status of any other."""
+    status = row.get("status", "ok")
+    if status == "ok":
+        return "ok"
+    if status == "error":
+        return f"{SYMBOLS['error']} {headline(row.get('error'))}"
+    return f"⚠ {status}" + (f": {headline(row['error'])}" if row.get("error") else "")
+
+
 def benchmarks_table(rows: list[dict], name: str, report_dir: Path) -> str:
     """The benchmark rows with a link to each one's figure, then each figure once, inline."""
     if not rows:
         return "No benchmarks in this run."
     lines, images = [], {}
     for row, figure in zip(rows, figure_paths(rows, name, report_dir)):
-        ok = row.get("status", "ok") == "ok"
         seeds = row.get("seeds")
         lines.append({
             "model": row.get("model"),
             "recipe": row.get("recipe"),
             "seeds": len(seeds) if isinstance(seeds, list) else seeds,
-            "status": "ok" if ok else cell(f"💥 {headline(row.get('error'))}"),
+            "status": cell(status_text(row)),
             "one-step MSE": spread(row.get("one_step_mse")),
             "rollout RMSE": spread(row.get("rollout_rmse")),
             "train s": spread(row.get("train_seconds")),
@@ -241,25 +172,19 @@ def benchmarks_table(rows: list[dict], name: str, report_dir: Path) -> str:
     ])
 
 
-def mark(value) -> str:
-    return "–" if value is None else ("✅" if value else "❌")
-
-
 def targets_table(rows: list[dict]) -> str:
     """Each model's accuracy against its published target, and the speed ratios of the run."""
     lines = []
     for row in rows:
-        if "claim" in row or "target_mse" not in row:
+        if row_kind(row) != "benchmark" or "target_mse" not in row:
             continue  # measured-claim rows have no targets
-        latency = (row.get("step_latency_s") or {}).get("median")
-        naive = (row.get("naive_step_latency_s") or {}).get("median")
+        latency, naive = median(row, "step_latency_s"), median(row, "naive_step_latency_s")
         lines.append({
             "model": row.get("model"),
             "recipe": row.get("recipe"),
             "target MSE": number(row.get("target_mse")),
             "beats it": mark(row.get("beats_target")),
-            "MSE before readout refit": number(
-                (row.get("one_step_mse_gradient_only") or {}).get("median")),
+            "MSE before readout refit": number(median(row, "one_step_mse_gradient_only")),
             f"RMSE < {number(row.get('rollout_goal'))}": mark(row.get("beats_rollout_goal")),
             "naive step s": number(naive),
             "naive ÷ compiled step": number(naive / latency if naive and latency else None),
@@ -305,46 +230,3 @@ def non_holding_cases(claims: list[dict]) -> str:
                 f"{script}\n\n```text\n{case['message']}\n```"
             )
     return "\n\n".join(sections) or "None: every case that ran holds or was skipped."
-
-
-def load_mutation_score(path) -> dict:
-    """The mutation score file written by tests/test_mutants.py, checked for what is rendered."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MutationScoreError(f"{path}: no such mutation score file") from None
-    except OSError as error:
-        raise MutationScoreError(f"{path}: cannot read: {error.strerror}") from None
-    except ValueError:  # not UTF-8 or not JSON
-        raise MutationScoreError(f"{path}: not valid JSON: corrupt mutation score file") from None
-    mutants = data.get("mutants") if isinstance(data, dict) else None
-    if not isinstance(mutants, list) or not mutants or not all(
-            isinstance(mutant, dict) and all(key in mutant for key in MUTANT_KEYS)
-            and isinstance(mutant["cases_changed"], list) for mutant in mutants):
-        raise MutationScoreError(f"{path}: not a mutation score file (needs mutants, each with "
-                                 f"{', '.join(MUTANT_KEYS)})")
-    return data
-
-
-def mutation_score(score: dict | None) -> str:
-    """How many of the faults planted by tests/test_mutants.py the suite killed, and each one."""
-    if score is None:
-        return ("Not measured: no mutation score file (`tests/test_mutants.py` writes "
-                "`reports/mutation-score.json`).")
-    mutants = score["mutants"]
-    killed = sum(bool(mutant["killed"]) for mutant in mutants)
-    # Counted from the rows, so the summary always agrees with the table; rounded down, so that
-    # a survivor never shows as 100 %.
-    summary = (f"{killed} of {len(mutants)} planted faults killed "
-               f"({100 * killed // len(mutants)} %).")
-    survivors = [mutant["mutant"] for mutant in mutants if not mutant["killed"]]
-    if survivors:
-        summary += f" Survived: {', '.join(survivors)}; the score must be 100 %."
-    return summary + "\n\n" + table([{
-        "mutant": cell(mutant["mutant"]),
-        "claim it breaks": cell(mutant["breaks"]),
-        "bug": cell(mutant["bug"]),
-        "killed": mark(bool(mutant["killed"])),
-        "cases changed": str(len(mutant["cases_changed"])),
-    } for mutant in mutants])

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness.report import cell, table
+from harness.markdown import cell, table
 from harness.results import ResultsError
 
 OUTCOMES = {0: "no longer reproduces (exit 0)", 1: "reproduces (exit 1)"}

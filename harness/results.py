@@ -19,9 +19,12 @@ One JSON object per run of the suite on one implementation::
                                      # kind "measurement" (a measured claim's figures)
     }
 
-A claim's verdict is the worst of its cases' verdicts in the order ``VERDICTS``; a claim with no
-case run is ``skipped``. ``repro`` is the path, relative to the results file, of the standalone
-script that reproduces a case that does not hold (``python -m harness repro`` runs them all).
+``document``, ``claim_record``, ``case_record``, ``benchmark_row`` and ``measurement_row`` build
+every part of it: the plugin, nox's record of a failed session and the tests' factory write
+through them. A claim's verdict is the worst of its cases' verdicts in the order ``VERDICTS``; a
+claim with no case run is ``skipped``. ``repro`` is the path, relative to the results file, of
+the standalone script that reproduces a case that does not hold (``python -m harness repro``
+runs them all).
 """
 
 from __future__ import annotations
@@ -46,6 +49,39 @@ class Inconclusive(Exception):
 
 class ResultsError(Exception):
     """A results file that is missing, unreadable or not of this schema; message is one line."""
+
+
+def document(implementation: dict, environment: dict, suite: dict, claims: list, benchmarks: list,
+             complete: bool, running: str | None = None, interrupted: str | None = None) -> dict:
+    """A whole results file; ``running`` is the case in progress, ``interrupted`` why the run
+    stopped early."""
+    return {"schema_version": SCHEMA_VERSION, "complete": complete, "running": running,
+            "interrupted": interrupted, "implementation": implementation,
+            "environment": environment, "suite": suite, "claims": claims,
+            "benchmarks": benchmarks}
+
+
+def claim_record(claim, cases: list, verdict: str | None = None,
+                 observed: str | None = None) -> dict:
+    """A claim of the catalogue (anything with ``id``, ``statement``, ``source``, ``kind``) with
+    its cases; its verdict is the worst of theirs unless given."""
+    return {"id": claim.id, "statement": claim.statement, "source": claim.source,
+            "kind": claim.kind,
+            "verdict": verdict or claim_verdict(case["verdict"] for case in cases),
+            "observed": observed, "cases": list(cases)}
+
+
+def case_record(nodeid: str, verdict: str = "holds", message: str = "", *,
+                outcome: str | None = None, observed: str | None = None,
+                repro: str | None = None, expected: bool = False,
+                baseline_reason: str | None = None, duration_s: float = 0.0) -> dict:
+    """One case; ``outcome`` is pytest's (passed, failed, skipped, error, xfailed, xpassed),
+    by default the plain one of its verdict."""
+    if outcome is None:
+        outcome = {"holds": "passed", "skipped": "skipped"}.get(verdict, "failed")
+    return {"nodeid": nodeid, "outcome": outcome, "verdict": verdict, "message": message,
+            "observed": observed, "repro": repro, "expected": expected,
+            "baseline_reason": baseline_reason, "duration_s": duration_s}
 
 
 def benchmark_row(model: str, recipe: str, seeds: list, status: str, **figures) -> dict:

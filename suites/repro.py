@@ -22,7 +22,7 @@ import textwrap
 
 from fixtures import reference_cells, rnn
 from harness.implementations import BUILT_IN
-from harness.plugin import PROJECT_ROOT
+from harness.paths import PROJECT_ROOT
 
 # The helpers of fixtures/rnn.py a script may use, copied in by their source so that the script
 # does exactly what the check does.

@@ -1,4 +1,10 @@
-"""Small synthetic results files, shaped like those of harness/plugin.py, for the harness tests."""
+"""Small results files of the shape the suite writes, for the harness tests.
+
+Built through the builders of harness/results.py, with the keys and nesting of a real run
+(tests/data/keras-tensorflow-3.15.json, checked by tests/test_results_factory.py): three seeds,
+the ``fast`` recipe, benchmark rows followed by the ``train.instability`` measurement rows of the
+same models, and, on request, the rows of a run that raised, diverged or had a GPU.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import json
 import statistics
 from pathlib import Path
 
-from harness.results import SCHEMA_VERSION, claim_verdict
+from harness import results as schema
+from suites.claims import Claim
 
+REAL = Path(__file__).parent / "data" / "keras-tensorflow-3.15.json"  # a committed real run
 CARRY = "suites/test_carry.py::test_index_i[LSTM]"
 RESET = "suites/test_reset.py::test_model_reset_states[GRU]"
 MESSAGE = (
@@ -18,61 +26,119 @@ MESSAGE = (
     "    import numpy as np\n"
     "    model.predict_on_batch(x)"
 )
+SEEDS = [0, 1, 2]
+MSE = (0.010, 0.012, 0.014)
+RMSE = (0.10, 0.12, 0.14)
+TRAIN = (10.0, 10.4, 10.8)
+LATENCY = (0.0014, 0.0015, 0.0016)
+REFERENCE = 2.0
 
 
 def case(nodeid=CARRY, verdict="holds", message="", expected=False, reason=None, duration=0.5):
-    outcome = {"holds": "passed", "fails": "failed", "error": "failed", "inconclusive": "failed",
-               "skipped": "skipped"}
-    return {"nodeid": nodeid, "outcome": outcome[verdict], "verdict": verdict, "message": message,
-            "observed": None, "repro": None, "expected": expected, "baseline_reason": reason,
-            "duration_s": duration}
+    return schema.case_record(nodeid, verdict, message, expected=expected,
+                              baseline_reason=reason, duration_s=duration)
 
 
-def claim(claim_id, *cases, statement="A statement."):
-    return {"id": claim_id, "statement": statement, "source": "a source", "kind": "documented",
-            "verdict": claim_verdict(c["verdict"] for c in cases), "cases": list(cases)}
+def claim(claim_id, *cases, statement="A statement.", kind="documented", observed=None):
+    return schema.claim_record(Claim(claim_id, statement, "a source", kind), cases,
+                               observed=observed)
 
 
 def block(values):
+    """A figure over the seeds, as suites/test_cosine.py records it."""
+    if not values:
+        return {"median": None, "min": None, "max": None, "values": []}
     return {"median": statistics.median(values), "min": min(values), "max": max(values),
             "values": list(values)}
 
 
-def benchmark(model="lstm", recipe="cosine", mse=(0.010, 0.011, 0.012, 0.013, 0.014),
-              rmse=(0.10, 0.11, 0.12, 0.13, 0.14), train=(10.0, 10.2, 10.4, 10.6, 10.8),
-              reference=2.0, status="ok", error=None):
-    row = {"model": model, "recipe": recipe, "seeds": [0, 1, 2, 3, 4], "status": status,
-           "error": error, "reference_seconds": reference}
-    for name, values in (("one_step_mse", mse), ("rollout_rmse", rmse), ("train_seconds", train)):
-        if values is not None:
-            row[name] = block(values)
+def row_environment(name="fake", keras="3.5.0"):
+    return {"implementation": name, "keras": keras, "backend": "none", "backend_version": "0.0",
+            "devices": ["/physical_device:CPU:0"], "python": "3.11.7", "numpy": "1.26.4",
+            "platform": "Linux", "cpu_count": 2}
+
+
+def recipe_details(recipe="fast"):
+    return {"name": recipe, "layout": "windows", "epochs": 6, "batch_size": 32,
+            "optimizer": "adam", "learning_rate": 0.005, "decay": True, "streams": 1,
+            "offsets": [0], "fit_per_epoch": False, "patience": 3, "readout": True,
+            "readout_noise": 0.001, "copies": 3}
+
+
+def benchmark(model="stateless", recipe="fast", mse=MSE, rmse=RMSE, train=TRAIN,
+              latency=LATENCY, reference=REFERENCE, status="ok", error=None,
+              figure="reports/figures/fake-3.5.0/{model}.png"):
+    """A benchmark row; a figure given as None is an empty block (no seed gave one, as when
+    every seed raised), ``figure=None`` a row that drew no figure."""
+    mse_value = statistics.median(mse) if mse else None
+    rmse_value = statistics.median(rmse) if rmse else None
+    row = schema.benchmark_row(
+        model, recipe, SEEDS, status, error=error,
+        one_step_mse=block(mse), rollout_rmse=block(rmse), train_seconds=block(train),
+        step_latency_s=block(latency))
+    if mse and latency:
+        row.update(one_step_mse_gradient_only=block([value * 100 for value in mse]),
+                   naive_step_latency_s=block([value * 50 for value in latency]))
+    row.update(reference_seconds=reference, target_mse=0.00013,
+               beats_target=None if mse_value is None else mse_value <= 0.00013,
+               rollout_goal=0.03,
+               beats_rollout_goal=None if rmse_value is None else rmse_value < 0.03,
+               recipe_details=recipe_details(recipe), environment=row_environment())
+    if figure and mse:
+        row["figure"] = figure.format(model=model)
     return row
 
 
-def results(name="fake", keras="3.5.0", claims=None, benchmarks=None, complete=True):
+def instability(model="stateless", mse=MSE, rmse=RMSE, reference=REFERENCE):
+    """The train.instability row the suite writes after the benchmark of ``model``."""
+    spread = {}
+    for key, values in (("one_step_mse", mse), ("rollout_rmse", rmse),
+                        ("one_step_mse_gradient_only", [value * 100 for value in mse])):
+        spread[key] = block(values)
+        spread[f"{key}_max_over_min"] = max(values) / min(values)
+    return schema.measurement_row(
+        "train.instability", model, recipe="fast", seeds=SEEDS, status="ok", error=None,
+        **spread, reference_seconds=reference, environment=row_environment())
+
+
+def gpu(model="stateless", status="ok", error=None):
+    """The perf.cpu-vs-gpu row of a machine with a GPU: per-device times, no timing blocks."""
+    seconds = {"fast/cpu": 4.0, "fast/gpu": 8.0, "article-1-epoch/cpu": 30.0,
+               "article-1-epoch/gpu": 60.0}
+    ratios = {"fast": 0.5, "article-1-epoch": 0.5}
+    return schema.measurement_row(
+        "perf.cpu-vs-gpu", model, recipe="fast", seeds=[0], status=status, error=error,
+        gpu="/physical_device:GPU:0", train_seconds_by_device=seconds, cpu_over_gpu=ratios,
+        cpu_faster={label: ratio < 1 for label, ratio in ratios.items()},
+        reference_seconds=REFERENCE, environment=row_environment())
+
+
+def results(name="fake", keras="3.5.0", claims=None, benchmarks=None, complete=True,
+            pytest_args=("suites",)):
     if claims is None:
         claims = [claim("carry.index-i", case(CARRY)), claim("reset.model", case(RESET))]
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "complete": complete,
-        "running": None if complete else CARRY,
-        "interrupted": None,
-        "implementation": {"name": name, "spec": name, "keras": keras, "backend": "none",
-                           "backend_version": "0.0"},
-        "environment": {"python": "3.11.7", "platform": "Linux", "machine": "x86_64",
-                        "cpu_count": 2, "numpy": "1.26.4", "project_commit": "abc1234",
-                        "created": "2026-11-30T18:00:00+00:00"},
-        "suite": {"duration_s": 12.5, "pytest_args": ["suites"], "baseline": None,
-                  "baseline_unmatched": []},
-        "claims": claims,
-        "benchmarks": [benchmark()] if benchmarks is None else benchmarks,
-    }
+    return schema.document(
+        implementation={"name": name, "spec": name, "keras": keras, "backend": "none",
+                        "backend_version": "0.0"},
+        environment={"python": "3.11.7", "platform": "Linux", "machine": "x86_64",
+                     "cpu_count": 2, "numpy": "1.26.4", "project_commit": "abc1234",
+                     "created": "2026-11-30T18:00:00+00:00"},
+        suite={"duration_s": 12.5, "pytest_args": list(pytest_args), "baseline": None,
+               "baseline_unmatched": []},
+        claims=claims,
+        benchmarks=[benchmark(), instability()] if benchmarks is None else benchmarks,
+        complete=complete, running=None if complete else CARRY)
 
 
 def failing(verdict="fails", nodeid=CARRY, message=MESSAGE, **overrides):
     """Results in which the carry.index-i case does not hold."""
     return results(claims=[claim("carry.index-i", case(nodeid, verdict, message)),
                            claim("reset.model", case(RESET))], **overrides)
+
+
+def real() -> dict:
+    """A fresh copy of the committed real results file."""
+    return json.loads(REAL.read_text(encoding="utf-8"))
 
 
 def write(path: Path, data) -> Path:

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.plugin import PROJECT_ROOT
+from harness.paths import PROJECT_ROOT
 
 
 def run_suite(spec: str, results: Path, *pytest_args: str, timeout: float) -> dict:

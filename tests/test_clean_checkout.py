@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from harness.plugin import PROJECT_ROOT
+from harness.paths import PROJECT_ROOT
 
 
 @pytest.mark.system

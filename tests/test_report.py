@@ -1,10 +1,11 @@
-"""Tests for harness/report.py, harness/compare.py and their commands."""
+"""Tests for harness/report.py, harness/compare.py, harness/markdown.py, harness/mutation.py
+and their commands."""
 
 from pathlib import Path
 
 import pytest
 
-from harness import compare, report
+from harness import compare, markdown, report
 from harness.__main__ import main
 from harness.results import ResultsError
 from tests.results_factory import (
@@ -16,12 +17,14 @@ from tests.results_factory import (
     cells,
     claim,
     failing,
+    gpu,
+    instability,
     results,
     write,
 )
 
 ANCHOR = "case-suites-test-carry-py-test-index-i-lstm"
-FIGURE = "reports/figures/fake-3.5.0/lstm.png"
+FIGURE = "reports/figures/fake-3.5.0/stateless.png"  # as the factory's rows name it
 
 
 def mutant(name="mutant-reset-noop", breaks="reset.layer", killed=True, changed=2):
@@ -39,23 +42,23 @@ def mutation_score(*mutants):
             "mutants": list(mutants)}
 
 
-def section(markdown: str, title: str) -> str:
+def section(text: str, title: str) -> str:
     """The text under the heading ``title`` up to the next heading of any level."""
-    return markdown.split(f"{title}\n", 1)[1].split("\n#", 1)[0]
+    return text.split(f"{title}\n", 1)[1].split("\n#", 1)[0]
 
 
 class TestHeadline:
     def test_observed_line_of_an_evidence_message(self):
         """A message from suites/check.py is summed up by its observed line."""
-        assert "row 0 started from zeros" == report.headline(MESSAGE)
+        assert "row 0 started from zeros" == markdown.headline(MESSAGE)
 
     def test_first_line_of_other_messages(self):
         """Any other message is summed up by its first non-blank line."""
-        assert "ValueError: bad shape" == report.headline("\nValueError: bad shape\n  at x")
+        assert "ValueError: bad shape" == markdown.headline("\nValueError: bad shape\n  at x")
 
     def test_no_message(self):
         """A case without a message has an empty summary."""
-        assert "" == report.headline("")
+        assert "" == markdown.headline("")
 
 
 class TestRender:
@@ -105,44 +108,55 @@ class TestRender:
 
     def test_benchmark_row(self):
         """A benchmark row gives median [min–max] figures and the time in reference units."""
-        expected = ["lstm", "cosine", "5", "ok", "0.012 [0.01–0.014]", "0.12 [0.1–0.14]",
-                    "10.4 [10–10.8]", "–", "2", "5.2", ""]
-        assert expected == cells(self.render(results()), "lstm")
+        expected = ["stateless", "fast", "3", "ok", "0.012 [0.01–0.014]", "0.12 [0.1–0.14]",
+                    "10.4 [10–10.8]", "0.0015 [0.0014–0.0016]", "2", "5.2", ""]
+        assert expected == cells(self.render(results()), "stateless")
 
     def test_benchmark_error_row(self):
-        """A benchmark that raised shows its error and no figures."""
+        """A benchmark that raised on every seed shows its error and no figures."""
         data = results(benchmarks=[benchmark(status="error", error="ValueError: boom",
-                                             mse=None, rmse=None, train=None)])
-        row = cells(self.render(data), "lstm")
-        assert ["💥 ValueError: boom", "–", "–", "–"] == row[3:7]
+                                             mse=None, rmse=None, train=None, latency=None)])
+        row = cells(self.render(data), "stateless")
+        assert ["💥 ValueError: boom", "–", "–", "–", "–"] == row[3:8]
+
+    def test_benchmark_of_another_status(self):
+        """A benchmark whose status is neither ok nor error (``diverged``) says so."""
+        data = results(benchmarks=[benchmark(status="diverged", mse=(3.9, 4.0, 4.1))])
+        assert ["⚠ diverged", "4 [3.9–4.1]"] == cells(self.render(data), "stateless")[3:5]
+
+    def test_gpu_row(self):
+        """The perf.cpu-vs-gpu row keeps its times per device: no timing blocks to show."""
+        data = results(benchmarks=[gpu()])
+        assert ["ok", "–", "–", "–", "–", "2"] == cells(self.render(data), "stateless")[3:9]
 
     def test_figure_link_when_the_figure_exists(self, tmp_path):
-        """A figure at figures/<impl>/<model>.png next to the report is linked."""
-        write(tmp_path / "figures" / "fake" / "lstm.png", "png")
-        text = self.render(results(), tmp_path / "fake.md")
-        assert "[lstm.png](figures/fake/lstm.png)" == cells(text, "lstm")[-1]
+        """Rows of older files name no figure: figures/<impl>/<model>.png next to the report
+        is linked."""
+        write(tmp_path / "figures" / "fake" / "stateless.png", "png")
+        data = results(benchmarks=[benchmark(figure=None)])
+        text = self.render(data, tmp_path / "fake.md")
+        assert "[stateless.png](figures/fake/stateless.png)" == cells(text, "stateless")[-1]
 
     def test_no_figure_link_without_the_figure(self, tmp_path):
         """Without the figure file the figure cell is empty."""
-        assert "" == cells(self.render(results(), tmp_path / "fake.md"), "lstm")[-1]
+        assert "" == cells(self.render(results(), tmp_path / "fake.md"), "stateless")[-1]
 
     def test_figure_link_from_the_row(self, tmp_path, monkeypatch):
         """The figure a row names, relative to the project root, is linked relative to the
         report."""
         monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
         write(tmp_path / FIGURE, "png")
-        data = results(benchmarks=[{**benchmark(), "figure": FIGURE}])
-        text = self.render(data, tmp_path / "out" / "fake.md")
-        assert "[lstm.png](../reports/figures/fake-3.5.0/lstm.png)" == cells(text, "lstm")[-1]
+        text = self.render(results(), tmp_path / "out" / "fake.md")
+        assert "[stateless.png](../reports/figures/fake-3.5.0/stateless.png)" == cells(
+            text, "stateless")[-1]
 
     def test_no_figure_link_when_the_named_figure_is_missing(self, tmp_path, monkeypatch):
         """A row naming a figure file that does not exist links nothing, not even the figure
         of the old folder."""
         monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
-        write(tmp_path / "reports" / "figures" / "fake" / "lstm.png", "png")
-        data = results(benchmarks=[{**benchmark(), "figure": FIGURE}])
-        text = self.render(data, tmp_path / "reports" / "fake.md")
-        assert ("", 0) == (cells(text, "lstm")[-1], text.count("!["))
+        write(tmp_path / "reports" / "figures" / "fake" / "stateless.png", "png")
+        text = self.render(results(), tmp_path / "reports" / "fake.md")
+        assert ("", 0) == (cells(text, "stateless")[-1], text.count("!["))
 
     def test_claim_row_takes_the_figure_of_its_model(self, tmp_path, monkeypatch):
         """A measured claim's row names no figure and links its model's; a model without one
@@ -150,31 +164,23 @@ class TestRender:
         monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
         write(tmp_path / FIGURE, "png")
         # The claim's row first, so that cells() finds it rather than its model's.
-        data = results(benchmarks=[
-            {**benchmark(recipe="spread"), "claim": "train.instability"},
-            {**benchmark(), "figure": FIGURE},
-            {**benchmark(model="gru", recipe="speed"), "claim": "perf.cpu-vs-gpu"},
-        ])
+        data = results(benchmarks=[instability(), benchmark(), gpu(model="stacked")])
         text = self.render(data, tmp_path / "reports" / "fake.md")
-        assert ("[lstm.png](figures/fake-3.5.0/lstm.png)", "") == (
-            cells(text, "lstm")[-1], cells(text, "gru")[-1])
+        assert ("[stateless.png](figures/fake-3.5.0/stateless.png)", "") == (
+            cells(text, "stateless")[-1], cells(text, "stacked")[-1])
 
     def test_figures_are_shown_once_each(self, tmp_path, monkeypatch):
         """After the table each figure is shown inline once, however many rows link it."""
         monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
-        gru = "reports/figures/fake-3.5.0/gru.png"
+        stacked = "reports/figures/fake-3.5.0/stacked.png"
         write(tmp_path / FIGURE, "png")
-        write(tmp_path / gru, "png")
-        data = results(benchmarks=[
-            {**benchmark(), "figure": FIGURE},
-            {**benchmark(model="gru"), "figure": gru},
-            {**benchmark(recipe="article"), "figure": FIGURE},
-            {**benchmark(recipe="spread"), "claim": "train.instability"},
-        ])
+        write(tmp_path / stacked, "png")
+        data = results(benchmarks=[benchmark(), benchmark(model="stacked"),
+                                   benchmark(recipe="article"), instability()])
         text = section(self.render(data, tmp_path / "reports" / "fake.md"), "## Benchmarks")
         images = [line for line in text.splitlines() if line.startswith("![")]
-        assert ["![lstm: 500-step forecast](figures/fake-3.5.0/lstm.png)",
-                "![gru: 500-step forecast](figures/fake-3.5.0/gru.png)"] == images
+        assert ["![stateless: 500-step forecast](figures/fake-3.5.0/stateless.png)",
+                "![stacked: 500-step forecast](figures/fake-3.5.0/stacked.png)"] == images
 
     def test_mutation_score(self):
         """The mutation score is summed up in one line, and each mutant is a table row."""
@@ -239,22 +245,31 @@ class TestCompare:
 
     def test_legend(self):
         """The claims table comes with a legend of the symbols."""
-        assert 1 == self.render(results()).count(report.LEGEND)
+        assert 1 == self.render(results()).count(markdown.LEGEND)
 
     def test_timings_relative_to_the_first_column(self):
         """Train times are in units of each run's reference and compared with the first column."""
         text = self.render(results(), results(keras="3.6.0", benchmarks=[
-            benchmark(train=(20.0, 20.4, 20.8, 21.2, 21.6), reference=2.0)]))
+            benchmark(train=(20.0, 20.8, 21.6)), instability()]))
         table = section(text, "### train time ÷ reference workload (median)")
-        assert ["lstm", "cosine", "5.2", "10.4 (×2.00)"] == cells(table, "lstm")
+        assert ["stateless", "fast", "5.2", "10.4 (×2.00)"] == cells(table, "stateless")
 
     def test_benchmark_error_and_missing(self):
         """A benchmark that raised shows the error symbol; one not run shows a dash."""
-        text = self.render(results(benchmarks=[benchmark(status="error", error="boom")]),
-                           results(keras="3.6.0", benchmarks=[benchmark(model="gru")]))
+        text = self.render(
+            results(benchmarks=[benchmark(status="error", error="boom", mse=None, rmse=None,
+                                          train=None, latency=None)]),
+            results(keras="3.6.0", benchmarks=[benchmark(model="stacked")]))
         table = section(text, "### one-step MSE (median)")
-        assert (["lstm", "cosine", "💥 error", "–"], ["gru", "cosine", "–", "0.012"]) == (
-            cells(table, "lstm"), cells(table, "gru"))
+        assert (["stateless", "fast", "💥 error", "–"], ["stacked", "fast", "–", "0.012"]) == (
+            cells(table, "stateless"), cells(table, "stacked"))
+
+    def test_benchmark_of_another_status(self):
+        """A benchmark that diverged shows its status, not its figures."""
+        text = self.render(results(), results(keras="3.6.0", benchmarks=[
+            benchmark(status="diverged", mse=(4.0,) * 3)]))
+        table = section(text, "### one-step MSE (median)")
+        assert ["stateless", "fast", "0.012", "⚠ diverged"] == cells(table, "stateless")
 
     def test_mutation_score_once(self):
         """The mutation score is about the suite: one summary and one table for all columns."""
@@ -333,7 +348,7 @@ class TestMain:
         write(tmp_path / "fake.json", results())
         write(tmp_path / "reports" / "mutation-score.json", mutation_score(mutant()))
         code = main(["report", "fake.json"])
-        text = (tmp_path / "reports" / "fake.md").read_text(encoding="utf-8")
+        text = (tmp_path / "fake.md").read_text(encoding="utf-8")
         assert (0, "1 of 1 planted faults killed (100 %).") == (
             code, section(text, "## Mutation score").strip().splitlines()[0])
 
@@ -342,7 +357,7 @@ class TestMain:
         monkeypatch.chdir(tmp_path)
         write(tmp_path / "fake.json", results())
         code = main(["report", "fake.json"])
-        text = (tmp_path / "reports" / "fake.md").read_text(encoding="utf-8")
+        text = (tmp_path / "fake.md").read_text(encoding="utf-8")
         assert (0, True) == (code, section(text, "## Mutation score").strip().startswith(
             "Not measured"))
 

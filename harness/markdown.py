@@ -1,0 +1,83 @@
+"""How results read in markdown: verdict symbols, one-line summaries of case messages, cells,
+tables and numbers. Shared by the report, the comparison, the gate and ``harness repro``."""
+
+from __future__ import annotations
+
+import pandas as pd
+from tabulate import tabulate
+
+SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "inconclusive": "❔", "skipped": "⏭"}
+OBSERVED = "🔎"  # an observed or measured claim: no promise, the report says what was seen
+LEGEND = ("✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised) · ❔ inconclusive "
+          "(what the claim is about did not happen, so it was not observed) · ⏭ skipped · "
+          "🔎 observed or measured (no promise; what was seen)")
+
+
+def headline(message) -> str:
+    """What a case's message says happened, in one line.
+
+    Messages written through suites/check.py start with the claim id and the versions, which
+    the tables already show; their ``observed:`` line is the finding.
+    """
+    lines = [line.strip() for line in str(message or "").splitlines() if line.strip()]
+    observed = next((line for line in lines if line.startswith("observed:")), None)
+    if observed:
+        return observed.removeprefix("observed:").strip()
+    return lines[0] if lines else ""
+
+
+def telling_case(claim: dict) -> dict | None:
+    """The first case whose verdict is the claim's, when the claim does not hold."""
+    if claim["verdict"] == "holds":
+        return None
+    return next((case for case in claim["cases"] if case["verdict"] == claim["verdict"]), None)
+
+
+def verdict_text(claim: dict) -> str:
+    """A claim's verdict as tables show it: the symbol, or what an observed claim saw."""
+    if claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds":
+        return f"{OBSERVED} {claim.get('observed') or 'recorded'}"
+    return SYMBOLS[claim["verdict"]]
+
+
+def column_name(results: dict) -> str:
+    """One implementation at one keras version: a column of the comparison, a gate heading."""
+    implementation = results["implementation"]
+    return f"{implementation['name']} (keras {implementation.get('keras', '?')})"
+
+
+def cell(text) -> str:
+    """Text that stays inside one markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def table(rows: list[dict]) -> str:
+    # disable_numparse: the cells are already formatted; tabulate must not reformat "3.10".
+    return tabulate(pd.DataFrame(rows), headers="keys", tablefmt="github", showindex=False,
+                    disable_numparse=True)
+
+
+def number(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.3g}" if is_number(value) else cell(value)
+
+
+def spread(block) -> str:
+    """A metric block as ``median [min–max]``; a bare number as itself."""
+    if isinstance(block, (int, float)) and not isinstance(block, bool):
+        return number(block)
+    if not isinstance(block, dict) or not is_number(block.get("median")):
+        return "–"
+    if is_number(block.get("min")) and is_number(block.get("max")):
+        return f"{number(block['median'])} [{number(block['min'])}–{number(block['max'])}]"
+    return number(block["median"])
+
+
+def is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def mark(value) -> str:
+    """A yes/no figure as a tick or a cross; a dash where it was not measured."""
+    return "–" if value is None else ("✅" if value else "❌")
