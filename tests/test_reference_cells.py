@@ -11,6 +11,7 @@ from fixtures.reference_cells import (
     gru_step,
     lstm_step,
     run_sequence,
+    run_stacked,
     simple_rnn_step,
     state_size,
 )
@@ -260,3 +261,62 @@ class TestRunSequence:
 
         assert zeros_out.tolist() == default_out.tolist()
         assert [s.tolist() for s in zeros_state] == [s.tolist() for s in default_state]
+
+
+class TestGoBackwards:
+    @settings(max_examples=30, deadline=None)
+    @given(problems())
+    def test_equals_forward_on_reversed_input(self, problem):
+        """go_backwards=True is the forward run on x reversed in time, outputs in reading order."""
+        cell, weights, x, state = problem
+        backwards = run_sequence(cell, weights, x, state, go_backwards=True)
+        forwards = run_sequence(cell, weights, x[:, ::-1], state)
+
+        assert close(forwards[0]) == backwards[0]
+        for value, expected in zip(backwards[1], forwards[1]):
+            assert close(expected) == value
+
+    def test_default_is_forward(self):
+        rng = np.random.default_rng(1)
+        weights = make_weights("GRU", 2, 3, rng)
+        x = rng.normal(size=(2, 4, 2))
+
+        assert close(run_sequence("GRU", weights, x)[0]) == run_sequence("GRU", weights, x, go_backwards=False)[0]
+
+
+class TestRunStacked:
+    @settings(max_examples=30, deadline=None)
+    @given(problems(), st.integers(0, 2**32 - 1))
+    def test_each_cell_reads_the_previous_outputs(self, problem, seed):
+        """Two stacked cells equal the first run on x and the second run on its outputs."""
+        cell, first, x, state = problem
+        rng = np.random.default_rng(seed)
+        units = first[1].shape[0]
+        second = make_weights(cell, units, units, rng)
+        second_state = make_state(cell, x.shape[0], units, rng)
+
+        outputs, final = run_stacked(cell, first + second, x, state + second_state)
+        middle, expected_first = run_sequence(cell, first, x, state)
+        expected_outputs, expected_second = run_sequence(cell, second, middle, second_state)
+
+        assert close(expected_outputs) == outputs
+        assert len(final) == 2 * state_size(cell)
+        for value, expected in zip(final, expected_first + expected_second):
+            assert close(expected) == value
+
+    def test_one_cell_is_run_sequence(self):
+        rng = np.random.default_rng(2)
+        weights = make_weights("LSTM", 2, 3, rng)
+        x = rng.normal(size=(2, 4, 2))
+
+        assert close(run_sequence("LSTM", weights, x)[0]) == run_stacked("LSTM", weights, x)[0]
+
+    @pytest.mark.parametrize("cell", CELLS)
+    def test_wrong_counts_rejected(self, cell):
+        rng = np.random.default_rng(3)
+        weights = make_weights(cell, 2, 3, rng)
+        x = rng.normal(size=(1, 2, 2))
+        with pytest.raises(ValueError):
+            run_stacked(cell, weights[:2], x)
+        with pytest.raises(ValueError):
+            run_stacked(cell, weights + weights, x, make_state(cell, 1, 3, rng))
