@@ -116,6 +116,7 @@ MATRIX = [
 )
 def suite(session: nox.Session, release: Release) -> None:
     """Run the suite on one release of one implementation."""
+    begun = progress(session, release)
     results = release.results
     # A results file of an earlier run would pass for this one's if this one wrote none.
     results.unlink(missing_ok=True)
@@ -139,8 +140,9 @@ def suite(session: nox.Session, release: Release) -> None:
         success_codes = [0, 1]  # no baseline: failing claims are findings, not a broken run
     started = time.monotonic()
     try:
+        # The compare session writes the published reports; no report beside the results here.
         session.run("python", "-m", "pytest", *arguments, "--results", str(results),
-                    *session.posargs, success_codes=success_codes)
+                    "--no-report", *session.posargs, success_codes=success_codes)
     except nox.command.CommandFailed as error:
         # pytest writes its results file as it goes; without one it stopped before any check.
         if not results.exists():
@@ -151,6 +153,20 @@ def suite(session: nox.Session, release: Release) -> None:
     finally:
         session.log(f"{release.id}: suite ran in {time.monotonic() - started:.0f} s; "
                     f"results {results}")
+        FINISHED[release.id] = time.monotonic() - begun
+
+
+# Environments of the matrix finished in this nox run, with their wall time (install + suite).
+FINISHED: dict[str, float] = {}
+
+
+def progress(session: nox.Session, release: Release) -> float:
+    """Say where the matrix is: which environment of how many, and what the finished ones
+    took; returns the start time of this one."""
+    done = ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds in FINISHED.items())
+    session.log(f"environment {MATRIX.index(release) + 1} of {len(MATRIX)}: {release.id}"
+                + (f" (finished: {done})" if done else ""))
+    return time.monotonic()
 
 
 # The article's recipes, run beside ours, on the two implementations the issue asks figures for.
@@ -224,31 +240,24 @@ def record_failure(session: nox.Session, release: Release, stage: str, message: 
     from suites.claims import CLAIMS
 
     nodeid = f"nox session {session.name}"
-    case = {"nodeid": nodeid, "outcome": "error", "verdict": "error", "message": message,
-            "expected": False, "baseline_reason": None, "duration_s": 0.0}
-    data = {
-        "schema_version": results.SCHEMA_VERSION,
-        "complete": False,
-        "running": stage,
-        "interrupted": message,
+    case = results.case_record(nodeid, "error", message, outcome="error")
+    data = results.document(
         # "not run" keeps this column apart from a real run of the release ("3.5.0").
-        "implementation": {"name": release.impl, "spec": release.impl,
-                           "keras": f"{release.version}, not run", "backend": release.backend,
-                           "backend_version": "?"},
-        "environment": {"python": PYTHON, "platform": platform.platform(),
-                        "machine": platform.machine(), "cpu_count": os.cpu_count(),
-                        "created": datetime.datetime.now(datetime.timezone.utc)
-                        .isoformat(timespec="seconds")},
-        "suite": {"duration_s": 0.0, "pytest_args": list(session.posargs),
-                  "baseline": str(release.baseline) if release.baseline else None,
-                  "baseline_unmatched": []},
-        "claims": [{"id": claim.id, "statement": claim.statement, "source": claim.source,
-                    "kind": claim.kind, "verdict": "error",
-                    # One case, on the first claim: the comparison footnotes it once, not per claim.
-                    "cases": [case] if index == 0 else []}
-                   for index, claim in enumerate(CLAIMS.values())],
-        "benchmarks": [],
-    }
+        implementation={"name": release.impl, "spec": release.impl,
+                        "keras": f"{release.version}, not run", "backend": release.backend,
+                        "backend_version": "?"},
+        environment={"python": PYTHON, "platform": platform.platform(),
+                     "machine": platform.machine(), "cpu_count": os.cpu_count(),
+                     "created": datetime.datetime.now(datetime.timezone.utc)
+                     .isoformat(timespec="seconds")},
+        suite={"duration_s": 0.0, "pytest_args": list(session.posargs),
+               "baseline": str(release.baseline) if release.baseline else None,
+               "baseline_unmatched": []},
+        # One case, on the first claim: the comparison footnotes it once, not per claim.
+        claims=[results.claim_record(claim, [case] if index == 0 else [], verdict="error")
+                for index, claim in enumerate(CLAIMS.values())],
+        benchmarks=[], complete=False, running=stage, interrupted=message,
+    )
     results.write_atomic(release.results, data)
     session.warn(f"{release.id}: recorded as a row of errors in {release.results}: {message}")
 
@@ -286,3 +295,24 @@ def compare(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "compare", *paths, "-o", "reports/COMPARISON.md")
     if failed:
         session.error(f"no report for {', '.join(failed)}")
+
+
+@nox.session(venv_backend="none", tags=["selftest"])
+def selftest(session: nox.Session) -> None:
+    """The project's own tests, unit and system (real suite runs), in this environment, as CI."""
+    session.run(sys.executable, "-m", "pytest", "tests/", "--system", "-n", "2", "-p",
+                "no:randomly", *session.posargs, external=True)
+
+
+@nox.session(venv_backend="none", tags=["mutation"])
+def mutation(session: nox.Session) -> None:
+    """The full-width mutation score: the whole not-slow suite on each base implementation
+    unmutated and on each mutant of ``fixtures/mutants``, one process at a time, in the
+    interpreter running nox (the project's environment, where the four built-ins are installed).
+    Writes ``reports/mutation-score.json`` (with each mutant's collateral) and fails below 100 %.
+
+    Arguments after ``--`` go to ``python -m tests.mutation_full``, e.g.
+    ``nox -s mutation -- --only mutant-no-state --output /tmp/score.json``.
+    """
+    session.run(sys.executable, "-m", "tests.mutation_full", *session.posargs,
+                env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, external=True)
