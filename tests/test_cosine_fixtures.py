@@ -1,22 +1,39 @@
-"""Tests for the NumPy half of fixtures/cosine.py: the series, its windows and the stream layout."""
+"""Tests for the NumPy half of the cosine task (fixtures/cosine*.py): the series, its windows and
+stream layout, the recipes' training data, the plausibility check, the article's extrapolated
+training time; and the benchmark's timing blocks and figure (suites/test_cosine.py)."""
+
+import json
+import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fixtures import cosine_training
 from fixtures.cosine import (
+    HORIZON,
     LENGTH,
     MODELS,
     PERIOD,
+    PLAUSIBLE_FORECAST,
     RECIPES,
     TRAIN,
+    article_train_estimate,
     cosine,
     held_out_windows,
+    implausible,
     series,
     stream_layout,
+    training_data,
+    variance,
+    whole_batches,
     windows,
 )
+from suites import test_cosine as suite
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def positions(n):
@@ -156,3 +173,259 @@ class TestRecipes:
 
         assert len(batches) >= 2 and x.max() < TRAIN
         np.testing.assert_array_equal(batches[1:, :, 0], batches[:-1, :, -1] + 1)
+
+
+class TestWholeBatches:
+    @settings(deadline=None)
+    @given(n=st.integers(1, 400), batch=st.integers(1, 64))
+    def test_every_batch_full_latest_kept(self, n, batch):
+        """What is kept fills whole batches and is the latest windows, in order."""
+        x, y_next = positions(n)[:, None, None], positions(n)[:, None] + 1
+        if n < batch:
+            with pytest.raises(ValueError, match="do not fill one batch"):
+                whole_batches(x, y_next, batch)
+            return
+        kept, targets = whole_batches(x, y_next, batch)
+
+        assert len(kept) % batch == 0 and len(kept) > n - batch
+        assert kept[:, 0, 0].tolist() == list(range(n - len(kept), n))
+        assert targets[:, 0].tolist() == (kept[:, 0, 0] + 1).tolist()
+
+
+class TestTrainingData:
+    @pytest.mark.parametrize("name", list(MODELS))
+    def test_fast_batches_are_all_full(self, name):
+        """The fast recipes feed whole batches only: a backend traces (JAX: compiles) one
+        training step per model, not a second one for a smaller last batch."""
+        x, targets, batch = training_data(name, RECIPES["fast"][name])
+
+        assert len(x) == len(targets) and len(x) % batch == 0 and len(x) >= batch
+
+    @pytest.mark.parametrize("name", list(MODELS))
+    def test_training_data_is_the_training_series(self, name):
+        """Every recipe trains on the first 800 points only: no input or target from the test."""
+        y = positions(LENGTH)
+        for recipe in RECIPES.values():
+            x, targets, _ = training_data(name, recipe[name], y)
+
+            assert x.max() < TRAIN and targets.max() < TRAIN
+
+    def test_repeat_feeds_the_windows_several_times(self):
+        """``repeat`` k: each epoch holds every training window k times."""
+        recipe = RECIPES["fast"]["dense"]
+        once, _, _ = training_data("dense", type(recipe)(**{**recipe.__dict__, "repeat": 1}))
+        x, _, _ = training_data("dense", type(recipe)(**{**recipe.__dict__, "repeat": 3}))
+
+        np.testing.assert_array_equal(x, np.concatenate([once] * 3))
+
+
+    def test_input_noise_leaves_the_targets_clean(self):
+        """``input_noise``: the inputs carry Gaussian noise of that σ, the targets none, and the
+        noise comes from NumPy's global generator (``keras.utils.set_random_seed`` seeds it)."""
+        recipe = RECIPES["fast"]["stateless"]
+        assert recipe.input_noise > 0
+        clean, clean_targets, _ = training_data(
+            "stateless", type(recipe)(**{**recipe.__dict__, "input_noise": 0.0}))
+        np.random.seed(0)
+        x, targets, _ = training_data("stateless", recipe)
+        np.random.seed(0)
+        again, _, _ = training_data("stateless", recipe)
+
+        np.testing.assert_array_equal(targets, clean_targets)
+        np.testing.assert_array_equal(x, again)
+        assert np.std(x - clean) == pytest.approx(recipe.input_noise, rel=0.05)
+
+
+class TestPlausibility:
+    def test_variance_is_one_eighth(self):
+        """Predicting the mean of (cos + 1) / 2 scores its variance, 1/8."""
+        assert variance() == pytest.approx(0.125, rel=1e-3)
+
+    def test_a_good_model_is_plausible(self):
+        """A small MSE and a forecast on the curve: nothing to say."""
+        truth = cosine(np.arange(TRAIN, TRAIN + HORIZON))
+
+        assert implausible(1e-6, truth) is None
+
+    @pytest.mark.parametrize("mse, words", [(math.nan, "one-step MSE is nan"),
+                                            (math.inf, "one-step MSE is inf"),
+                                            (3.8, "above the series' variance 0.125")])
+    def test_one_step_mse(self, mse, words):
+        """A non-finite MSE, or one worse than predicting the mean, is not plausible."""
+        assert words in implausible(mse, np.full(HORIZON, 0.5))
+
+    def test_forecast_leaving_the_band(self):
+        """The first step outside [-0.5, 1.5] and how many are outside are named."""
+        forecast = np.full(HORIZON, 0.5)
+        forecast[37:40] = [1.6, 2.0, -3.0]
+
+        assert implausible(1e-6, forecast) == (
+            "the forecast leaves [-0.5, 1.5] at step 37 (1.6; 3 of 500 steps outside)")
+
+    def test_band_edges_are_plausible(self):
+        """A forecast that touches the band's edges stays plausible."""
+        assert implausible(1e-6, np.array(PLAUSIBLE_FORECAST * 250)) is None
+
+    def test_non_finite_forecast(self):
+        """A forecast that overflows is named from its first non-finite step."""
+        forecast = np.full(HORIZON, 0.5)
+        forecast[120:] = np.inf
+
+        assert implausible(1e-6, forecast) == "the forecast is inf from step 120"
+
+    @pytest.mark.parametrize("release", ["tf-keras-2.17", "keras-tensorflow-3.5"])
+    def test_the_committed_blow_up_is_caught(self, release):
+        """The fast stateless rows of tf-keras 2.17 and keras 3.5 (one-step MSE near 4 on a
+        series in [0, 1], issue 14) were "ok"; each of their seeds is implausible."""
+        path = ROOT / "reports" / "results" / f"{release}.json"
+        if not path.exists():
+            pytest.skip(f"{path.name} is not in this checkout")
+        rows = [row for row in json.loads(path.read_text())["benchmarks"]
+                if row["model"] == "stateless" and "claim" not in row
+                and row.get("kind", "benchmark") == "benchmark"]
+        values = [value for row in rows for value in row["one_step_mse"]["values"]]
+
+        assert values and all(implausible(value, np.full(HORIZON, 0.5)) for value in values)
+
+
+class TestArticleEstimate:
+    @pytest.mark.parametrize("name", list(MODELS))
+    def test_extrapolation(self, name, monkeypatch):
+        """First epoch (building and tracing in it) + the later epochs' median × the rest."""
+        monkeypatch.setattr(cosine_training, "timed_train", lambda keras, name, recipe, y, epochs:
+                            (None, 9.0, [5.0, 1.0, 3.0][:epochs]))
+        epochs = RECIPES["article"][name].epochs
+
+        estimate = article_train_estimate(None, name, epochs_timed=3)
+
+        assert estimate["seconds"] == pytest.approx(5.0 + (epochs - 1) * 2.0)
+        assert (estimate["epochs_timed"], estimate["article_epochs"]) == (3, epochs)
+        assert f"3 of the article recipe's {epochs} epochs" in estimate["method"]
+
+
+class FakeBenchmark:
+    disabled = True
+
+
+class TestTimings:
+    def test_timing_block(self):
+        """A timing block is a figure block with the spread statistics and its provenance."""
+        block = suite.timing_statistics([1.0, 2.0, 3.0, 4.0], "a timer", 2)
+
+        assert (block["median"], block["min"], block["max"], block["mean"]) == (2.5, 1.0, 4.0, 2.5)
+        assert block["stddev"] == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
+        assert (block["iqr"], block["rounds"], block["warmup_rounds"], block["source"]) == (
+            1.5, 4, 2, "a timer")
+        assert block["values"] == [1.0, 2.0, 3.0, 4.0]
+
+    def test_step_latency_through_pytest_benchmark(self, benchmark):
+        """The step is timed by pytest-benchmark: warm-up rounds untimed, ``LATENCY_ROUNDS``
+        timed, setup before every one; its statistics and every round are in the block."""
+        calls = {"setup": 0, "step": 0}
+
+        def setup():
+            calls["setup"] += 1
+
+        def step():
+            calls["step"] += 1
+
+        block = suite.step_latency(benchmark, step, setup)
+
+        if benchmark.disabled:
+            pytest.skip("pytest-benchmark is disabled in this run")
+        rounds = suite.LATENCY_ROUNDS + suite.LATENCY_WARMUP
+        assert calls == {"setup": rounds, "step": rounds}
+        assert (block["source"], block["rounds"], len(block["values"])) == (
+            "pytest-benchmark", suite.LATENCY_ROUNDS, suite.LATENCY_ROUNDS)
+        assert block["median"] == pytest.approx(float(np.median(block["values"])))
+        assert block["min"] <= block["median"] <= block["max"] and block["stddev"] >= 0
+
+    def test_step_latency_without_pytest_benchmark(self):
+        """Under pytest-xdist or --benchmark-disable the same rounds are timed here, and the
+        block says so."""
+        calls = []
+        block = suite.step_latency(FakeBenchmark(), lambda: calls.append(1), None)
+
+        assert len(calls) == suite.LATENCY_ROUNDS + suite.LATENCY_WARMUP
+        assert block["source"] == "perf_counter (pytest-benchmark disabled)"
+        assert len(block["values"]) == block["rounds"] == suite.LATENCY_ROUNDS
+
+
+class FakeImpl:
+    name = "fake"
+
+    def versions(self):
+        return {"keras": "0.0"}
+
+
+class TestFigure:
+    @pytest.fixture
+    def measured(self, monkeypatch):
+        """Put a forecast of ``model`` by a recipe where ``plot`` finds it."""
+        table = {}
+        monkeypatch.setattr(suite, "_measured", table)
+
+        def add(*forecasts, diverged=(), recipe="fast", model="stateless"):
+            """Seeds 0, 1, ... with these forecasts; ``diverged``: the seeds that diverged."""
+            truth = cosine(np.arange(TRAIN, TRAIN + HORIZON))
+            rmses = [float(np.sqrt(np.mean((np.asarray(f, float) - truth) ** 2)))
+                     for f in forecasts]
+            table[(model, recipe)] = suite.Measured(
+                row={"rollout_rmse": {"median": float(np.median(rmses))},
+                     "status": "diverged" if diverged else "ok"},
+                forecasts={seed: (np.asarray(f, float), rmse)
+                           for seed, (f, rmse) in enumerate(zip(forecasts, rmses))},
+                diverged={seed: "why" for seed in diverged})
+        return add
+
+    def labels(self, figure):
+        return [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
+
+    def test_axes_follow_a_good_forecast(self, measured):
+        """A forecast on the curve: the axes hug [0, 1] and nothing is marked clipped."""
+        measured(cosine(np.arange(TRAIN, TRAIN + HORIZON)))
+
+        figure = suite.plot(FakeImpl(), "stateless")
+
+        low, high = figure.axes[0].get_ylim()
+        assert -0.1 < low < 0 and 1 < high < 1.1
+        assert not any("beyond the axes" in label for label in self.labels(figure))
+
+    def test_a_diverging_forecast_is_shown_and_marked(self, measured):
+        """A forecast growing to 1e3: the axes open to the view's limit, the forecast is drawn
+        along the edge past it, its clipped steps counted in the legend; the band is dashed."""
+        forecast = np.linspace(0.5, 1000.0, HORIZON)
+        measured(forecast, diverged=[0])
+
+        figure = suite.plot(FakeImpl(), "stateless")
+
+        low, high = figure.axes[0].get_ylim()
+        outside = int(np.sum(forecast > high))
+        assert high == pytest.approx(suite.VIEW[1] + 0.05 * (suite.VIEW[1] - 0), rel=0.05)
+        assert any(f"diverged); {outside} steps beyond the axes, marked" in label
+                   for label in self.labels(figure))
+        dashed = [line for line in figure.axes[0].lines if line.get_linestyle() == "--"]
+        assert [line.get_ydata()[0] for line in dashed] == [1.5]  # -0.5 is below the axes
+        markers = [line for line in figure.axes[0].lines if line.get_marker() == "^"]
+        assert len(markers[0].get_xdata()) == outside
+
+    def test_a_diverged_seed_is_shown_beside_the_median_one(self, measured):
+        """One seed of three diverged: the figure shows the median seed and the diverged one."""
+        good = cosine(np.arange(TRAIN, TRAIN + HORIZON))
+        measured(good + 0.01, good + 0.02, np.linspace(0.5, 3.0, HORIZON), diverged=[2])
+
+        labels = self.labels(suite.plot(FakeImpl(), "stateless"))
+
+        assert [label.split(",")[0] for label in labels] == [
+            "cos (truth)", "fast forecast (seed 1", "fast forecast (seed 2"]
+        assert "diverged" in labels[2] and "diverged" not in labels[1]
+
+    def test_non_finite_forecast_is_marked(self, measured):
+        """A forecast that turns to NaN is drawn at the edge and marked, not left out."""
+        forecast = cosine(np.arange(TRAIN, TRAIN + HORIZON))
+        forecast[300:] = np.nan
+        measured(forecast, diverged=[0])
+
+        figure = suite.plot(FakeImpl(), "stateless")
+
+        assert any("200 steps beyond the axes" in label for label in self.labels(figure))

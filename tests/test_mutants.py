@@ -11,22 +11,24 @@ full-width run, ``python -m tests.mutation_full`` (``nox -s mutation``), which r
 not-slow suite per mutant and alone writes ``reports/mutation-score.json``; the score of this
 narrower run goes to ``mutation-score.json`` in the session's temporary folder, and must be 100%.
 
-Runtime: one suite process per mutant plus one reference per base (10-60 s each on a 2-core
-machine, mostly imports and tracing). ``MUTATION_JOBS=2`` runs two at a time.
+The runs are system tests (``pytest tests/test_mutants.py --system``). Runtime: one suite
+process per mutant plus one reference per base (10-80 s each on a 2-core machine, mostly
+imports and tracing; about 7 minutes in all). ``MUTATION_JOBS=2`` runs two at a time.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from fixtures.mutants import MUTANTS, Namespace
+from fixtures.mutants import MUTANTS
 from harness.implementations import BUILT_IN
-from harness.plugin import KERAS
 from harness.results import NON_HOLDING, write_atomic
 from tests.mutation_full import judge, object_name, score, spec_of
 from tests.suite_runs import PROJECT_ROOT, case_verdicts, run_suite
@@ -122,26 +124,37 @@ def test_mutants_are_well_formed():
     assert len({m.base for m in MUTANTS}) >= 3, "mutants on at least three implementations"
 
 
-def test_wrapped_mutant_changes_only_what_load_returns(pytestconfig):
-    """ROW0_DROPPED_WRAPPED's load() returns a keras of its own; Keras itself is untouched."""
-    from fixtures.mutants import ROW0_DROPPED_WRAPPED as mutant
+# Run in a fresh process: it imports Keras (TensorFlow backend), which this one must not pin.
+WRAPPED_PROBE = """
+import keras
+from fixtures.mutants import ROW0_DROPPED_WRAPPED as mutant, Namespace
+from harness.implementations import load
+originals = {cell: (getattr(keras.layers, cell), getattr(keras.layers, cell).call)
+             for cell in ("LSTM", "GRU", "SimpleRNN")}
+implementation, namespace = load("fixtures.mutants:ROW0_DROPPED_WRAPPED")
+assert implementation is mutant and isinstance(namespace, Namespace), namespace
+assert namespace is not keras and namespace.Model is keras.Model
+assert namespace.__version__ == keras.__version__ and namespace.layers.Dense is keras.layers.Dense
+for cell, (cls, call) in originals.items():
+    wrapped = getattr(namespace.layers, cell)
+    assert wrapped is not cls and issubclass(wrapped, cls), cell
+    assert getattr(keras.layers, cell) is cls and cls.call is call, f"keras.layers.{cell} patched"
+print("ok")
+"""
 
-    keras = pytestconfig.stash.get(KERAS, None)
-    if keras is None or getattr(keras, "__name__", "") != "keras" or \
-            keras.backend.backend() != BUILT_IN[mutant.base].backend:
-        pytest.skip("needs this process's Keras to be the mutant's base (keras-tensorflow)")
-    originals = {cell: (getattr(keras.layers, cell), getattr(keras.layers, cell).call)
-                 for cell in ("LSTM", "GRU", "SimpleRNN")}
-    namespace = mutant.load()
-    assert isinstance(namespace, Namespace) and namespace is not keras
-    assert namespace.Model is keras.Model and namespace.__version__ == keras.__version__
-    for cell, (cls, call) in originals.items():
-        wrapped = getattr(namespace.layers, cell)
-        assert wrapped is not cls and issubclass(wrapped, cls)
-        assert getattr(keras.layers, cell) is cls and cls.call is call, f"keras.layers.{cell} patched"
-    assert namespace.layers.Dense is keras.layers.Dense
+
+def test_wrapped_mutant_changes_only_what_load_returns():
+    """ROW0_DROPPED_WRAPPED's load() returns a keras of its own; Keras itself is untouched, so
+    the suite kills it only because it tests the namespace load() returns."""
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "KERAS_BACKEND": "tensorflow",
+                   "TF_CPP_MIN_LOG_LEVEL": "2"}
+    completed = subprocess.run([sys.executable, "-c", WRAPPED_PROBE], cwd=PROJECT_ROOT,
+                               env=environment, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0 and completed.stdout.strip().endswith("ok"), (
+        completed.stdout[-2000:] + completed.stderr[-3000:])
 
 
+@pytest.mark.system
 @pytest.mark.timeout(3 * RUN_TIMEOUT_S)  # at most a reference run and the mutant's own
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
 def test_mutant_is_killed(runs, mutant):
@@ -159,6 +172,7 @@ def test_mutant_is_killed(runs, mutant):
     assert row["target_verdict"] in NON_HOLDING
 
 
+@pytest.mark.system
 @pytest.mark.timeout(len(MUTANTS) * 2 * RUN_TIMEOUT_S)
 def test_mutation_score(runs):
     rows = runs.all_rows()
