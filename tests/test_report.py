@@ -125,9 +125,10 @@ class TestRender:
         assert ["⚠ diverged", "4 [3.9–4.1]"] == cells(self.render(data), "stateless")[3:5]
 
     def test_gpu_row(self):
-        """The perf.cpu-vs-gpu row keeps its times per device: no timing blocks to show."""
+        """The perf.cpu-vs-gpu row is a measurement, not a benchmark: it renders, and the
+        benchmarks table has no row for it."""
         data = results(benchmarks=[gpu()])
-        assert ["ok", "–", "–", "–", "–", "2"] == cells(self.render(data), "stateless")[3:9]
+        assert "No benchmarks in this run." in self.render(data)
 
     def test_figure_link_when_the_figure_exists(self, tmp_path):
         """Rows of older files name no figure: figures/<impl>/<model>.png next to the report
@@ -158,16 +159,15 @@ class TestRender:
         text = self.render(results(), tmp_path / "reports" / "fake.md")
         assert ("", 0) == (cells(text, "stateless")[-1], text.count("!["))
 
-    def test_claim_row_takes_the_figure_of_its_model(self, tmp_path, monkeypatch):
-        """A measured claim's row names no figure and links its model's; a model without one
-        links none."""
+    def test_measurement_rows_are_not_benchmarks(self, tmp_path, monkeypatch):
+        """One row per benchmark: a measured claim's rows never appear as a second benchmark."""
         monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
         write(tmp_path / FIGURE, "png")
-        # The claim's row first, so that cells() finds it rather than its model's.
         data = results(benchmarks=[instability(), benchmark(), gpu(model="stacked")])
         text = self.render(data, tmp_path / "reports" / "fake.md")
-        assert ("[stateless.png](figures/fake-3.5.0/stateless.png)", "") == (
-            cells(text, "stateless")[-1], cells(text, "stacked")[-1])
+        assert "[stateless.png](figures/fake-3.5.0/stateless.png)" == cells(text, "stateless")[-1]
+        assert 1 == sum(line.startswith("| stateless ") for line in text.splitlines()
+                        if "fast" in line and "png" in line)
 
     def test_figures_are_shown_once_each(self, tmp_path, monkeypatch):
         """After the table each figure is shown inline once, however many rows link it."""
