@@ -259,11 +259,12 @@ def draw(impl, model) -> Path:
     return path
 
 
-def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS) -> Measured:
+def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS, progress=None) -> Measured:
     """Train and evaluate ``model`` by the recipe for every seed: its row, forecasts and the last
     seed's trained model. A fast recipe also times the article recipe's first epochs.
 
     A seed whose training raises is recorded in the row, and the other seeds still run.
+    ``progress(text)``, where given, hears of every epoch (see ``epoch_progress``).
     """
     recipe = cosine.RECIPES[recipe_name][model]
     values: dict[str, list] = {key: [] for key in REQUIRED if key != "step_latency_s"}
@@ -277,7 +278,10 @@ def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS) -> Measured:
             estimate = article_time(keras, model)
         keras.utils.set_random_seed(seed)
         try:
-            result = cosine.measure(keras, model, recipe)
+            result = cosine.measure(keras, model, recipe, progress=None if progress is None else (
+                lambda epoch, epochs, k=k: progress(
+                    f"{model}, {recipe_name} recipe: seed {k + 1} of {len(seeds)}, "
+                    f"epoch {epoch} of {epochs}")))
         except Exception as error:  # an implementation that cannot train this model
             errors.append(f"seed {seed}: {type(error).__name__}: {error}")
             continue
@@ -339,6 +343,23 @@ def article_time(keras, model: str) -> dict:
         return {"seconds": None, "error": f"{type(error).__name__}: {error}"[:500]}
 
 
+def epoch_progress(config):
+    """Where a long training is: a live line on a terminal, a line every 10 % in a CI log,
+    nothing with ``-q`` (or on an xdist worker, which has no terminal)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or config.get_verbosity() < 0 or hasattr(config, "workerinput"):
+        return None
+
+    def show(text: str) -> None:
+        epoch, epochs = (int(n) for n in re.findall(r"epoch (\d+) of (\d+)", text)[0])
+        if reporter.isatty:
+            reporter.rewrite(text, erase=True)
+        elif epoch == epochs or epoch % max(1, epochs // 10) == 0:
+            reporter.write_line(text)
+
+    return show
+
+
 def measured(keras, impl, model, recipe_name) -> Measured:
     """What ``model`` by the recipe measured in this process, measured now if it was not."""
     if (model, recipe_name) not in _measured:
@@ -353,10 +374,12 @@ def measured(keras, impl, model, recipe_name) -> Measured:
     pytest.param("article", marks=[pytest.mark.article, pytest.mark.timeout(6 * 3600)]),
 ])
 @pytest.mark.parametrize("model", list(cosine.MODELS))
-def test_cosine(keras, impl, benchmark, record_property, model, recipe):
+def test_cosine(keras, impl, benchmark, record_property, pytestconfig, model, recipe):
     """Accuracy (one-step MSE, 500-step forecast RMSE) and speed (training time, forecast step)
-    of ``model`` by ``recipe``: one row."""
-    result = run(keras, impl, model, recipe)
+    of ``model`` by ``recipe``: one row. The article's recipe (minutes per seed) shows its
+    progress."""
+    result = run(keras, impl, model, recipe,
+                 progress=epoch_progress(pytestconfig) if recipe == "article" else None)
     row = result.row
     if result.trained:
         y = cosine.series()
