@@ -28,7 +28,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness.results import NON_HOLDING, claim_verdict, write_atomic
+from harness.results import NON_HOLDING, ResultsError, claim_verdict, write_atomic
+from harness.results import load as load_results
 from tests.suite_runs import PROJECT_ROOT, case_verdicts, run_suite
 
 SCORE_FILE = PROJECT_ROOT / "reports" / "mutation-score.json"
@@ -143,26 +144,50 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def full_run(selected, folder: Path, jobs: int = 1) -> dict:
-    """The whole not-slow suite once per base of ``selected``, then once per mutant."""
+def finished_run(path: Path, spec: str) -> dict | None:
+    """The results file of an earlier full-width run of ``spec`` at ``path``, if it finished."""
+    try:
+        data = load_results(path)
+    except ResultsError:
+        return None
+    args = data.get("suite", {}).get("pytest_args", [])
+    if not data.get("complete") or data["implementation"].get("spec") != spec or \
+            list(args[:len(FULL_SELECTION)]) != list(FULL_SELECTION):
+        return None
+    data["_seconds"] = data["suite"]["duration_s"]
+    data["_resumed"] = True
+    return data
+
+
+def suite_run(spec: str, path: Path, resume: bool) -> dict:
+    if resume:
+        data = finished_run(path, spec)
+        if data is not None:
+            return data
+    return run_suite(spec, path, *FULL_SELECTION, timeout=FULL_RUN_TIMEOUT_S)
+
+
+def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dict:
+    """The whole not-slow suite once per base of ``selected``, then once per mutant.
+
+    ``resume``: a run whose finished results file is already in ``folder`` is not run again
+    (only valid while the suite has not changed since)."""
     started = time.perf_counter()
     bases = list(dict.fromkeys(mutant.base for mutant in selected))
     references: dict[str, dict] = {}
     reference_seconds: dict[str, float] = {}
     for index, base in enumerate(bases, 1):
         say(f"reference {index} of {len(bases)}: {base} unmutated ...")
-        data = run_suite(base, folder / f"reference-{base}.json", *FULL_SELECTION,
-                         timeout=FULL_RUN_TIMEOUT_S)
+        data = suite_run(base, folder / f"reference-{base}.json", resume)
         references[base] = case_verdicts(data)
         reference_seconds[base] = round(data["_seconds"], 1)
         say(f"reference {index} of {len(bases)}: {base} ... {len(references[base])} cases "
-            f"in {data['_seconds']:.0f} s")
+            f"in {data['_seconds']:.0f} s" + (" (earlier run, resumed)" if "_resumed" in data else ""))
 
     def one(numbered):
         index, mutant = numbered
         try:
-            data = run_suite(spec_of(mutant), folder / f"{mutant.name}.json", *FULL_SELECTION,
-                             timeout=FULL_RUN_TIMEOUT_S)
+            data = suite_run(spec_of(mutant), folder / f"{mutant.name}.json", resume)
         except (AssertionError, OSError, subprocess.SubprocessError) as error:
             # A run that broke (pytest exit 2 or more, a crash, a timeout) proves nothing.
             say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
@@ -173,7 +198,8 @@ def full_run(selected, folder: Path, jobs: int = 1) -> dict:
         say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
             f"{'killed' if row['killed'] else 'SURVIVED'} in {row['seconds']:.0f} s"
             f" ({mutant.breaks}: {row['reference_verdict']} -> {row['target_verdict']}, "
-            f"{len(row['cases_changed'])} cases changed; collateral: {', '.join(others) or 'none'})")
+            f"{len(row['cases_changed'])} cases changed; collateral: {', '.join(others) or 'none'})"
+            + (" (earlier run, resumed)" if "_resumed" in data else ""))
         return row
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -197,7 +223,12 @@ def main(argv=None) -> int:
                         help="mutant runs at a time (default: MUTATION_JOBS or 1)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="keep each run's results file in DIR (default: a temporary folder)")
+    parser.add_argument("--resume", action="store_true",
+                        help="with --keep: reuse the finished runs already in DIR (an interrupted "
+                             "run goes on where it stopped; only while the suite is unchanged)")
     args = parser.parse_args(argv)
+    if args.resume and not args.keep:
+        parser.error("--resume needs --keep DIR")
 
     selected = mutants()
     if args.only:
@@ -207,7 +238,7 @@ def main(argv=None) -> int:
         selected = [mutant for mutant in selected if mutant.name in args.only]
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        result = full_run(selected, args.keep, args.jobs)
+        result = full_run(selected, args.keep, args.jobs, resume=args.resume)
     else:
         with tempfile.TemporaryDirectory(prefix="mutation-") as folder:
             result = full_run(selected, Path(folder), args.jobs)
