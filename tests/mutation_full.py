@@ -151,7 +151,9 @@ def finished_run(path: Path, spec: str) -> dict | None:
     except ResultsError:
         return None
     args = data.get("suite", {}).get("pytest_args", [])
-    if not data.get("complete") or data["implementation"].get("spec") != spec or \
+    # A run stopped by a signal can still say complete; the case it was running gives it away.
+    if not data.get("complete") or data.get("running") or data.get("interrupted") or \
+            data["implementation"].get("spec") != spec or \
             list(args[:len(FULL_SELECTION)]) != list(FULL_SELECTION):
         return None
     data["_seconds"] = data["suite"]["duration_s"]
@@ -193,6 +195,14 @@ def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dic
             say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
                 f"BROKEN RUN: {str(error).strip()[:500]}")
             return broken_row(mutant, str(error))
+        # The same suite ran on the base: a case it ran that this run lacks is a truncated run.
+        missing = sorted(set(references[mutant.base]) - set(case_verdicts(data)))
+        if missing:
+            error = (f"truncated run: {len(missing)} cases of the reference run did not run, "
+                     f"from {missing[0]}")
+            say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
+                f"BROKEN RUN: {error}")
+            return broken_row(mutant, error)
         row = judge(mutant, data, references[mutant.base])
         others = sorted(set(row["claims_changed"]) - {mutant.breaks})
         say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "
@@ -207,8 +217,10 @@ def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dic
     for row in rows:
         row["collateral_claims"] = {claim: change for claim, change in row["claims_changed"].items()
                                     if claim != row["breaks"]}
+    # The suite's own time, run by run (what a fresh full-width run costs, resumed runs included).
+    suite_seconds = sum(reference_seconds.values()) + sum(row["seconds"] or 0 for row in rows)
     return score(rows, width="full", selection=" ".join(FULL_SELECTION),
-                 reference_seconds=reference_seconds,
+                 reference_seconds=reference_seconds, suite_seconds=round(suite_seconds, 1),
                  seconds=round(time.perf_counter() - started, 1))
 
 
@@ -244,7 +256,8 @@ def main(argv=None) -> int:
             result = full_run(selected, Path(folder), args.jobs)
     write_atomic(args.output, result)
     say(f"mutation score: {result['killed']} of {result['planted']} killed "
-        f"({100 * result['killed'] // max(1, result['planted'])} %) in {result['seconds']:.0f} s; "
+        f"({100 * result['killed'] // max(1, result['planted'])} %) in {result['seconds']:.0f} s "
+        f"({result['suite_seconds']:.0f} s of suite runs); "
         f"written to {args.output}")
     if result["survivors"]:
         say(f"survived: {', '.join(result['survivors'])}")
