@@ -19,6 +19,8 @@ class Claim:
     statement: str
     source: str
     kind: str = "documented"
+    # For a workaround check (kind "workaround"): the id of the claim whose finding it works around.
+    workaround_for: str | None = None
 
 
 CLAIMS = {
@@ -129,5 +131,9 @@ CLAIMS = {
               "whose whole batch is masked keeps its state into the next batch (what that row "
               "outputs is recorded).",
               "Keras Masking docs and RNN docs, `mask`; keras-team/keras#1569, keras-team/keras#7227"),
+        # -- more user paths: validation, input pipelines, initial state (test_inputs.py,
+        #    test_initial_state.py) --
+        # -- mixed precision and ConvLSTM (test_dtype.py, test_convlstm.py) --
+        # -- workarounds: kind="workaround", workaround_for=<claim> (test_workarounds.py) --
     ]
 }
