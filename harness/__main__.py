@@ -1,4 +1,5 @@
-"""Command line: ``python -m harness report|compare|gate|repro`` (installed as ``stateful-rnn``).
+"""Command line: ``python -m harness report|compare|gate|repro|migrate|issue`` (installed as
+``stateful-rnn``).
 
 Exit codes: 0 done (for ``gate``: nothing got worse; for ``repro``: every script still
 reproduces its finding), 1 the gate found something worse or a script no longer reproduces,
@@ -11,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness import compare, gate, mutation, report, repro, results
+from harness import compare, gate, issue, migrate, mutation, report, repro, results
 from harness.baseline import BaselineError
 from harness.mutation import MutationScoreError
 from harness.results import ResultsError
@@ -73,6 +74,20 @@ def run_repro(args) -> int:
         write_text(args.output, text)
     print(text, end="")
     return 0 if all(row["outcome"] == repro.OUTCOMES[1] for row in rows) else 1
+
+
+def run_migrate(args) -> int:
+    sides = [(path, results.load(path)) for path in (args.before, args.after)]
+    migrate.check_pair(*sides)
+    output = args.output or migrate.default_output(sides[0][1], sides[1][1])
+    write_text(output, migrate.render(*sides))
+    print(f"wrote {output}")
+    return 0
+
+
+def run_issue(args) -> int:
+    print(issue.render(results.load(args.results), args.results, args.claim), end="")
+    return 0
 
 
 def factor(text: str) -> float:
@@ -153,6 +168,26 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                          help="scripts run at once (default: the number of CPUs)")
     command.set_defaults(run=run_repro)
+
+    command = commands.add_parser(
+        "migrate", help="what changes, claim by claim, from one results file to another",
+        description="Write a migration report: each claim's verdict before and after, the code "
+        "of the changed claims and the verified workaround on the TO side.")
+    command.add_argument("before", type=Path, metavar="FROM.json")
+    command.add_argument("after", type=Path, metavar="TO.json")
+    command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
+                         help="default: reports/MIGRATION-<from>-to-<to>.md, e.g. "
+                         "reports/MIGRATION-tf-keras-2.21-to-keras-jax-3.15.md")
+    command.set_defaults(run=run_migrate)
+
+    command = commands.add_parser(
+        "issue", help="print a draft issue for the Keras tracker about one finding",
+        description="Print, in markdown, a draft issue about a claim that does not hold in "
+        "RESULTS: title, environment, standalone reproduction, observed, expected, related "
+        "upstream threads.")
+    command.add_argument("results", type=Path, metavar="RESULTS.json")
+    command.add_argument("claim", metavar="CLAIM", help="a claim id, e.g. carry.index-i")
+    command.set_defaults(run=run_issue)
     return main_parser
 
 

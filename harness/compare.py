@@ -20,7 +20,8 @@ from harness.markdown import (
     verdict_text,
 )
 from harness.metrics import ACCURACY, TIMINGS, by_benchmark, median, relative_median
-from harness.results import ResultsError
+from harness.results import NON_HOLDING, ResultsError
+from suites import upstream
 
 
 def render(runs: list[tuple[str, dict]], score: dict | None = None) -> str:
@@ -64,8 +65,12 @@ def claims_table(columns: dict) -> tuple[str, list[str]]:
             row[name] = cell(verdict_text(claim))
             case = telling_case(claim)
             if case is not None:
+                implementation = columns[name][1]["implementation"]["name"]
                 footnotes.append(f"[^{len(footnotes) + 1}]: {name}, `{claim_id}`: "
-                                 f"{claim['verdict']}: {cell(headline(case['message']))}")
+                                 f"{claim['verdict']}: {cell(headline(case['message']))}"
+                                 + (f" (upstream: {upstream.summary(claim_id, implementation)})"
+                                    if claim["verdict"] in NON_HOLDING
+                                    and implementation in upstream.IMPLEMENTATIONS else ""))
                 row[name] += f" [^{len(footnotes)}]"
         rows.append(row)
     return table(rows), footnotes

@@ -27,6 +27,7 @@ from harness.markdown import (
 from harness.metrics import median, relative_median
 from harness.paths import PROJECT_ROOT
 from harness.results import NON_HOLDING, row_kind
+from suites import upstream
 
 
 def anchor(nodeid: str) -> str:
@@ -50,7 +51,8 @@ def render(results: dict, output: Path, score: dict | None = None) -> str:
         )
     sections += [
         "## Environment", environment_table(results),
-        "## Claims", verdict_counts(results["claims"]), LEGEND, claims_table(results["claims"]),
+        "## Claims", verdict_counts(results["claims"]), LEGEND,
+        claims_table(results["claims"], name),
         "## Benchmarks", benchmarks_table(
             [row for row in results.get("benchmarks", []) if row_kind(row) == "benchmark"],
             name, Path(output).parent),
@@ -86,8 +88,12 @@ def verdict_counts(claims: list[dict]) -> str:
     return f"{len(claims)} claims: " + ", ".join(parts) + "."
 
 
-def claims_table(claims: list[dict]) -> str:
+def claims_table(claims: list[dict], implementation: str | None = None) -> str:
+    """One row per claim; with a built-in ``implementation``, a non-holding claim's upstream
+    threads (suites/upstream.py) beside its verdict."""
     rows = []
+    if implementation not in upstream.IMPLEMENTATIONS:
+        implementation = None  # a user's implementation: nobody looked its findings up
     for claim in claims:
         case = telling_case(claim)
         observed_kind = claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds"
@@ -98,6 +104,8 @@ def claims_table(claims: list[dict]) -> str:
             "claim": claim["id"],
             "statement": cell(claim["statement"]),
             "verdict": verdict,
+            **({"upstream": upstream.summary(claim["id"], implementation)
+                if claim["verdict"] in NON_HOLDING else ""} if implementation else {}),
             "observed": cell(headline(case["message"]) if case else claim.get("observed") or ""),
             "reproduction": f"[details](#{anchor(case['nodeid'])})"
             if case and case["verdict"] in NON_HOLDING else "",

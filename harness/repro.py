@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import textwrap
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -70,3 +71,31 @@ def run(data: dict, path: Path, timeout: float = 300.0, jobs: int | None = None,
     text = (f"# Reproductions of `{path}`\n\n{reproduced} of {len(rows)} scripts reproduce their "
             "finding (exit 1); exit 0 means the claim holds here now.\n\n" + table(rows) + "\n")
     return text, rows
+
+
+def script_text(case: dict, path: Path) -> str | None:
+    """The standalone script of a case (its ``repro``, relative to the results file ``path``);
+    None where the case has none or the file is gone."""
+    if not case.get("repro"):
+        return None
+    script = Path(path).parent / case["repro"]
+    return script.read_text(encoding="utf-8") if script.is_file() else None
+
+
+def body(case: dict, path: Path) -> str | None:
+    """The user's code a case ran: the body of its script's ``main()``, else the ``reproduce``
+    block of its message (results written before the scripts had one); None where neither is."""
+    script = script_text(case, path)
+    if script and "\ndef main():\n" in script:
+        lines = []
+        for line in script.split("\ndef main():\n", 1)[1].splitlines():
+            if line and not line.startswith((" ", "\t")):
+                break  # the first top-level line after main(): the script's tail
+            lines.append(line)
+        return textwrap.dedent("\n".join(lines)).strip() or None
+    lines = str(case.get("message") or "").splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("reproduce")),
+                 None)
+    if start is None:
+        return None
+    return textwrap.dedent("\n".join(lines[start + 1:])).strip() or None

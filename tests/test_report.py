@@ -237,10 +237,11 @@ class TestCompare:
         assert ["carry.index-i", "✅", "❌ [^1]", "💥 [^2]"] == cells(text, "carry.index-i")
 
     def test_footnote_says_what_happens(self):
-        """The footnote names the column and claim and gives what was observed."""
+        """The footnote names the column and claim, gives what was observed and, for a
+        built-in implementation, the finding's upstream threads (suites/upstream.py)."""
         text = self.render(results(), failing(name="keras-jax"))
         expected = ("[^1]: keras-jax (keras 3.5.0), `carry.index-i`: fails: "
-                    "row 0 started from zeros")
+                    "row 0 started from zeros (upstream: not found upstream)")
         assert [expected] == [line for line in text.splitlines() if line.startswith("[^1]:")]
 
     def test_legend(self):
