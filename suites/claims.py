@@ -133,6 +133,30 @@ CLAIMS = {
               "Keras Masking docs and RNN docs, `mask`; keras-team/keras#1569, keras-team/keras#7227"),
         # -- more user paths: validation, input pipelines, initial state (test_inputs.py,
         #    test_initial_state.py) --
+        Claim("carry.validation",
+              "fit(validation_data=...) on a stateful model: whether validation runs through the "
+              "same stateful layers, which state it starts from and which state the next epoch "
+              "starts from (recorded as observed); a validation batch of another size than the "
+              "fixed one is refused with a clear error.",
+              "Keras Model.fit docs, `validation_data`; keras-team/keras#2849, "
+              "keras-team/keras#9036", kind="observed"),
+        Claim("carry.input-pipeline",
+              "tf.data.Dataset (TensorFlow backends), keras.utils.PyDataset (Sequence on Keras 2) "
+              "and a Python generator feed a stateful model its batches in order and carry the "
+              "state exactly as NumPy arrays do, through fit, evaluate and predict.",
+              "Keras Model.fit docs, `x` (dataset, PyDataset, generator); " + FAQ),
+        Claim("initial-state.precedence",
+              "An explicit initial_state given to a stateful layer: which state each call starts "
+              "from (the explicit one or the stored one) and which state the layer stores "
+              "afterwards (no documented promise; recorded as observed).",
+              "Keras RNN layer docs, `initial_state`; tensorflow/tensorflow#32299, "
+              "keras-team/keras#10965", kind="observed"),
+        Claim("reset.custom-initial",
+              "For a cell whose get_initial_state is not zero, the state after a reset equals "
+              "the state of a freshly built layer, and both equal the state the stateless layer "
+              "starts from.",
+              "Keras RNN layer docs, custom cells' `get_initial_state`; "
+              "tensorflow/tensorflow#42193"),
         # -- mixed precision and ConvLSTM (test_dtype.py, test_convlstm.py) --
         # -- workarounds: kind="workaround", workaround_for=<claim> (test_workarounds.py) --
     ]
