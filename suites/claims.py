@@ -158,6 +158,19 @@ CLAIMS = {
               "Keras RNN layer docs, custom cells' `get_initial_state`; "
               "tensorflow/tensorflow#42193"),
         # -- mixed precision and ConvLSTM (test_dtype.py, test_convlstm.py) --
+        Claim("dtype.mixed-precision",
+              "Under the mixed_float16 policy a stateful LSTM or GRU builds, carries its state "
+              "from batch to batch (as the NumPy cells, within a float16 tolerance), returns to "
+              "zero on a reset, and keeps its state dtype through the reset.",
+              "Keras mixed precision guide; keras-team/keras#20605, keras-team/tf-keras#649"),
+        Claim("convlstm.carry",
+              "ConvLSTM1D and ConvLSTM2D with stateful=True carry their state (h and c) from "
+              "batch to batch, as the NumPy ConvLSTM on the batches concatenated in time.",
+              "Keras ConvLSTM1D/ConvLSTM2D docs, `stateful`; tensorflow/tensorflow#48863"),
+        Claim("convlstm.reset",
+              "Resetting a stateful ConvLSTM1D or ConvLSTM2D (the layer, or the model where it "
+              "has a reset) returns its state to zero.",
+              "Keras ConvLSTM1D/ConvLSTM2D docs, `stateful`; tensorflow/tensorflow#48863"),
         # -- workarounds: kind="workaround", workaround_for=<claim> (test_workarounds.py) --
     ]
 }
