@@ -51,10 +51,21 @@ def section(score: dict | None) -> str:
     survivors = [mutant["mutant"] for mutant in mutants if not mutant["killed"]]
     if survivors:
         summary += f" Survived: {', '.join(survivors)}; the score must be 100 %."
-    return summary + "\n\n" + table([{
+    rows = [{
         "mutant": cell(mutant["mutant"]),
         "claim it breaks": cell(mutant["breaks"]),
         "bug": cell(mutant["bug"]),
         "killed": mark(bool(mutant["killed"])),
         "cases changed": str(len(mutant["cases_changed"])),
-    } for mutant in mutants])
+    } for mutant in mutants]
+    if "sequence_must_catch" in score:
+        # The state machine of sequence.any-order, run on its own per mutant: those whose bug
+        # breaks an operation it draws must be caught by it too.
+        summary += (f" `sequence.any-order` alone caught {score['sequence_caught']} of the "
+                    f"{score['sequence_must_catch']} that break an operation it draws.")
+        for row, mutant in zip(rows, mutants):
+            outcome = mutant.get("sequence")
+            row["caught by sequence.any-order"] = "not run" if outcome is None else (
+                mark(bool(outcome["caught"])) + (f" (draws {cell(outcome['drawn'])})"
+                                                 if outcome["drawn"] else " (draws none of it)"))
+    return summary + "\n\n" + table(rows)
