@@ -9,6 +9,8 @@
     nox -s compare                   # reports/COMPARISON.md from the results there are
     nox -t article                   # the article's own (slow) recipes on keras-tensorflow and
                                      #   tf-keras, 70-76 minutes each on a 2-core machine
+    nox -t nightly                   # keras-nightly on TensorFlow, JAX and PyTorch, tf-keras-nightly
+                                     #   on tf-nightly; not part of a plain ``nox``
 
 Each ``suite`` session builds its own environment (Python 3.11, uv), installs exactly one
 release of one implementation, runs ``pytest suites/`` on it and writes
@@ -17,6 +19,14 @@ tf-keras release for ``tf-keras``. Today's releases run against the baseline
 ``suites/baselines/<implementation>.txt`` when that file exists, and fail the session on any
 unexpected result; older releases run without a baseline: what does not hold there is a
 finding, so test failures do not fail their session.
+
+The ``nightly`` sessions install the newest nightly (``keras-nightly``, ``tf-nightly``,
+``tf-keras-nightly``; jax and torch stay at the releases of the default rows), run the suite
+without a baseline and write ``reports/results/<implementation>-nightly.json`` (the results
+file records the exact dev versions; the comparison names the column by them), then gate it
+against the release baseline ``suites/baselines/<implementation>.txt`` (and its reference
+``.json``) into ``reports/<implementation>-nightly-gate.md``: what the next release changes.
+The gate's verdict does not fail the session (a nightly may change anything; that is the news).
 
 A session whose environment cannot be built, or whose pytest stops before writing its results,
 still leaves a results file: every claim ``error``, with the reason as the message, so the
@@ -62,6 +72,7 @@ class Release:
     backend: str
     requirements: tuple[str, ...]  # installed with the project (torch comes separately)
     default: bool = False  # the release installed by default, which the baselines are about
+    nightly: bool = False  # a nightly build: the latest there is when the session runs
 
     @property
     def id(self) -> str:
@@ -79,6 +90,10 @@ class Release:
     def baseline(self) -> Path | None:
         path = BASELINES / f"{self.impl}.txt"
         return path if self.default and path.exists() else None
+
+    @property
+    def gate_summary(self) -> Path:
+        return Path("reports") / f"{self.id}-gate.md"
 
 
 # Oldest first within an implementation, so that the comparison reads left to right in time.
@@ -107,6 +122,22 @@ MATRIX = [
 ]
 
 
+# The next releases: each nightly with the backend of the default row (jax 0.10, torch 2.13.0;
+# tf-nightly is the backend of the TensorFlow rows). tf-nightly itself requires keras-nightly,
+# never keras, and the project installs no keras of its own (only its extras do), so each of
+# these environments has one ``keras`` distribution, the nightly (checked after the install).
+# The ">=...dev0" lower bounds are newer than every release and let uv take dev versions.
+NIGHTLIES = [
+    Release("keras-tensorflow", "nightly", "tensorflow",
+            ("keras-nightly>=3.16.0.dev0", "tf-nightly>=2.23.0.dev0"), nightly=True),
+    Release("keras-jax", "nightly", "jax", ("keras-nightly>=3.16.0.dev0", "jax[cpu]==0.10.*"),
+            nightly=True),
+    Release("keras-torch", "nightly", "torch", ("keras-nightly>=3.16.0.dev0",), nightly=True),
+    Release("tf-keras", "nightly", "tensorflow",
+            ("tf-keras-nightly>=2.23.0.dev0", "tf-nightly>=2.23.0.dev0"), nightly=True),
+]
+
+
 @nox.session(python=PYTHON)
 @nox.parametrize(
     "release",
@@ -116,7 +147,34 @@ MATRIX = [
 )
 def suite(session: nox.Session, release: Release) -> None:
     """Run the suite on one release of one implementation."""
-    begun = progress(session, release)
+    run_suite(session, release, MATRIX)
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("release", [nox.param(release, id=release.id, tags=["nightly"])
+                             for release in NIGHTLIES])
+def nightly(session: nox.Session, release: Release) -> None:
+    """The suite on the newest nightly of one implementation, then the gate against the
+    release baseline: ``reports/results/<implementation>-nightly.json``, its report
+    ``reports/<implementation>-nightly.md`` and ``reports/<implementation>-nightly-gate.md``.
+
+    The committed nightly results were run with ``-- -m "not slow"`` (the cosine benchmarks
+    take many minutes per environment on a 2-core machine): their gate marks the benchmarks and
+    slow cases ``x`` (left out), not gone. A plain ``nox -t nightly`` runs everything.
+    """
+    run_suite(session, release, NIGHTLIES)
+    results = str(release.results)
+    session.run("python", "-m", "harness", "report", results,
+                "-o", str(Path("reports") / f"{release.results.stem}.md"))
+    # Exit 1 is the gate's verdict (something differs for the worse), which is the news here;
+    # 2 (it could not compare) still fails the session.
+    session.run("python", "-m", "harness", "gate", "--baseline", str(BASELINES), results,
+                "--summary", str(release.gate_summary), success_codes=[0, 1])
+
+
+def run_suite(session: nox.Session, release: Release, matrix: list[Release]) -> None:
+    """Install ``release``, run the suite on it and write its results file."""
+    begun = progress(session, release, matrix)
     results = release.results
     # A results file of an earlier run would pass for this one's if this one wrote none.
     results.unlink(missing_ok=True)
@@ -130,6 +188,9 @@ def suite(session: nox.Session, release: Release) -> None:
                        f"the environment could not be built: {error}")
         raise
     session.log(f"{release.id}: installed in {time.monotonic() - started:.0f} s")
+    if release.nightly:
+        # keras and keras-nightly share the import name: the nightly must be alone.
+        session.run("python", "-c", ONE_KERAS, silent=False)
 
     # -c: this checkout's configuration and rootdir, whatever paths the arguments name.
     arguments = ["-c", "pyproject.toml", "suites/", "--impl", release.impl]
@@ -160,11 +221,23 @@ def suite(session: nox.Session, release: Release) -> None:
 FINISHED: dict[str, float] = {}
 
 
-def progress(session: nox.Session, release: Release) -> float:
+# Run in a nightly environment: fails unless exactly one distribution provides ``keras``
+# (keras-nightly; tf-keras-nightly provides ``tf_keras``), and prints the versions installed.
+ONE_KERAS = """
+import importlib.metadata as metadata
+names = {d.metadata["Name"].lower().replace("_", "-") for d in metadata.distributions()}
+kerases = sorted(names & {"keras", "keras-nightly"})
+assert kerases == ["keras-nightly"], f"keras distributions installed: {kerases}"
+print(", ".join(f"{name} {metadata.version(name)}" for name in sorted(names) if name in (
+    "keras-nightly", "tf-nightly", "tf-keras-nightly", "jax", "torch")))
+"""
+
+
+def progress(session: nox.Session, release: Release, matrix: list[Release]) -> float:
     """Say where the matrix is: which environment of how many, and what the finished ones
     took; returns the start time of this one."""
     done = ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds in FINISHED.items())
-    session.log(f"environment {MATRIX.index(release) + 1} of {len(MATRIX)}: {release.id}"
+    session.log(f"environment {matrix.index(release) + 1} of {len(matrix)}: {release.id}"
                 + (f" (finished: {done})" if done else ""))
     return time.monotonic()
 
@@ -274,7 +347,10 @@ def compare(session: nox.Session) -> None:
     else:
         # Only the matrix's files, in its order: a file from another run (reports/results/
         # keras-tensorflow.json) would be a second column of the same name and version.
-        paths = [str(release.results) for release in MATRIX if release.results.exists()]
+        # Each implementation's nightly, when one ran, after its releases.
+        rows = [release for impl in dict.fromkeys(release.impl for release in MATRIX)
+                for release in MATRIX + NIGHTLIES if release.impl == impl]
+        paths = [str(release.results) for release in rows if release.results.exists()]
         missing = [release.id for release in MATRIX if not release.results.exists()]
         if missing:
             session.warn(f"no results yet for {', '.join(missing)}")

@@ -420,7 +420,34 @@ def summary(runs: list[Run], directory, strict: bool = False) -> str:
         sections.append(table([{"": f"`{change.mark}`", "what": cell(change.subject),
                                 "change": cell(change.text)} for change in run.changes])
                         if run.changes else "No changes.")
+        sections += verdict_section(run)
     return "\n\n".join(sections) + "\n"
+
+
+def verdict_changes(run: Run) -> list[tuple[str, str, str]]:
+    """``(claim, verdict in the reference, verdict now)`` for each claim of both whose verdict
+    differs: what a newer version (a nightly against the release's reference) changes, claim by
+    claim. A claim a narrowed run left out entirely (skipped now) is not a change."""
+    before = {claim["id"]: claim["verdict"] for claim in (run.reference or {}).get("claims", [])}
+    changed = []
+    for claim in run.results["claims"]:
+        old, new = before.get(claim["id"]), claim["verdict"]
+        if old is None or old == new or (new == "skipped" and run.narrowed):
+            continue
+        changed.append((claim["id"], old, new))
+    return changed
+
+
+def verdict_section(run: Run) -> list[str]:
+    if run.reference is None or not run.results.get("complete", True):
+        return []
+    heading = (f"Claims whose verdict differs from the reference, "
+               f"{column_name(run.reference)} → {column_name(run.results)}:")
+    changed = verdict_changes(run)
+    if not changed:
+        return [f"{heading} none."]
+    return [heading, table([{"claim": f"`{claim}`", "reference": old, "now": new}
+                            for claim, old, new in changed])]
 
 
 def updated_entries(run: Run) -> str:

@@ -29,7 +29,20 @@ DEFAULT = "keras-tensorflow"
 ENV_VAR = "STATEFUL_RNN_IMPL"
 
 INTERFACE = ("name", "load", "versions", "to_numpy")
-_BACKEND_DISTRIBUTIONS = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
+# The distributions that install each backend, the release first (tf-nightly installs the
+# `tensorflow` module under another name).
+_BACKEND_DISTRIBUTIONS = {"tensorflow": ("tensorflow", "tf-nightly", "tensorflow-cpu"),
+                          "jax": ("jax",), "torch": ("torch",)}
+
+
+def _backend_version(backend: str) -> str:
+    names = _BACKEND_DISTRIBUTIONS[backend]
+    for name in names:
+        try:
+            return importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    raise importlib.metadata.PackageNotFoundError(" or ".join(names))
 
 
 class ImplementationError(Exception):
@@ -61,7 +74,7 @@ class KerasImplementation:
         return {
             "keras": self.keras.__version__,
             "backend": self.backend,
-            "backend_version": importlib.metadata.version(_BACKEND_DISTRIBUTIONS[self.backend]),
+            "backend_version": _backend_version(self.backend),
         }
 
     def to_numpy(self, x) -> np.ndarray:

@@ -461,6 +461,36 @@ class TestMain:
             code, sorted(p.name for p in (tmp_path / "new").iterdir()))
 
 
+    def test_a_newer_version_is_gated_against_the_release_reference(self, tmp_path, capsys):
+        """A nightly (another keras version) is compared with the reference of the release,
+        and the summary ends with the claims whose verdict it changes."""
+        nightly = failing(keras="3.16.0.dev2026102704")
+        directory, path = self.make_baseline(tmp_path, nightly, NO_ENTRIES,
+                                             reference=results(keras="3.15.1"))
+        code = main(["gate", "--baseline", str(directory), str(path)])
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "## fake (keras 3.16.0.dev2026102704)" in out
+        assert ("Claims whose verdict differs from the reference, fake (keras 3.15.1) → "
+                "fake (keras 3.16.0.dev2026102704):") in out
+        row = next(line for line in out.splitlines() if line.startswith("| `carry.index-i`"))
+        assert ["`carry.index-i`", "holds", "fails"] == [
+            cell.strip() for cell in row.strip("|").split(" | ")]
+
+    def test_no_verdict_changes_are_said_in_one_line(self, tmp_path, capsys):
+        directory, path = self.make_baseline(tmp_path, results(keras="3.16.0.dev1"), NO_ENTRIES,
+                                             reference=results())
+        assert 0 == main(["gate", "--baseline", str(directory), str(path)])
+        assert ("fake (keras 3.5.0) → fake (keras 3.16.0.dev1): none."
+                in capsys.readouterr().out)
+
+    def test_a_claim_a_narrowed_run_left_out_is_no_verdict_change(self):
+        current = results(claims=[claim("carry.index-i", case(CARRY, "skipped")),
+                                  claim("reset.model", case(RESET))],
+                          pytest_args=("suites", "-m", "not slow"))
+        assert [] == gate.verdict_changes(run_of(current, reference=results()))
+
+
 class TestMainBadInput:
     """Each bad input is one `error: ...` line on stderr, exit code 2, and nothing written."""
 

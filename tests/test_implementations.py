@@ -81,3 +81,18 @@ class ReturnsNone(Missing):
 NOT_AN_IMPLEMENTATION = NotAnImplementation()
 MISSING = Missing()
 RETURNS_NONE = ReturnsNone()
+
+
+def test_backend_version_of_a_nightly_build(monkeypatch):
+    """tf-nightly installs the `tensorflow` module under its own distribution name."""
+    import importlib.metadata
+
+    def version(name):
+        if name == "tf-nightly":
+            return "2.23.0.dev20261026"
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert implementations._backend_version("tensorflow") == "2.23.0.dev20261026"
+    with pytest.raises(importlib.metadata.PackageNotFoundError, match="jax"):
+        implementations._backend_version("jax")

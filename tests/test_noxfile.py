@@ -94,3 +94,61 @@ def test_workflow_scripts_take_no_expressions():
         assert "${{" not in script
     suite = next(step["run"] for step in steps if step.get("id") == "suite")
     assert re.search(r"pytest -c pyproject.toml suites/", suite)
+
+
+def test_nightlies_cover_every_built_in_and_stay_out_of_a_plain_nox(noxfile):
+    assert sorted(release.impl for release in noxfile.NIGHTLIES) == sorted(BUILT_IN)
+    for release in noxfile.NIGHTLIES:
+        assert release.nightly and not release.default
+        assert release.backend == BUILT_IN[release.impl].backend
+        # Beside the releases, after them in a version sort: <impl>-nightly.json.
+        assert release.results == noxfile.RESULTS / f"{release.impl}-nightly.json"
+        assert release.baseline is None  # no --baseline in pytest; the gate judges afterwards
+        names = [re.split(r"[<>=\[ ]", requirement)[0] for requirement in release.requirements]
+        # Only nightlies of Keras: a `keras` release would share the import name.
+        assert "keras" not in names and "tf-keras" not in names, release.id
+        assert {"keras-nightly", "tf-keras-nightly"} & set(names), release.id
+        assert not any("torch" in name for name in names)  # pip installs it, pinned
+    # `nox` alone runs the matrix and the comparison, not the nightlies.
+    assert "nightly" not in noxfile.nox.options.sessions
+
+
+def test_nightly_sessions_are_tagged_nightly():
+    import subprocess
+
+    listed = subprocess.run([sys.executable, "-m", "nox", "-l", "-t", "nightly"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    selected = re.findall(r"^\* (\S+)", listed, flags=re.MULTILINE)
+    assert selected == [f"nightly({name}-nightly)"
+                        for name in ("keras-tensorflow", "keras-jax", "keras-torch", "tf-keras")]
+    default = subprocess.run([sys.executable, "-m", "nox", "-l"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert not re.search(r"^\* nightly", default, flags=re.MULTILINE)
+
+
+def test_the_project_installs_no_keras_of_its_own():
+    """A nightly environment installs the project without extras: no `keras` comes with it."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    names = [re.split(r"[<>=\[ ;]", requirement)[0].lower()
+             for requirement in pyproject["project"]["dependencies"]]
+    assert not {"keras", "tf-keras", "tensorflow", "jax", "torch"} & set(names)
+    assert "hypothesis" in names  # the suite imports it (suites/conftest.py)
+
+
+def test_nightly_job_is_weekly_and_report_only():
+    yaml = pytest.importorskip("yaml")
+    workflow = yaml.safe_load(
+        (ROOT / ".github" / "workflows" / "stateful-rnn.yml").read_text(encoding="utf-8"))
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert any(entry["cron"].split()[2:] == ["*", "*", "1"] for entry in triggers["schedule"])
+    job = workflow["jobs"]["nightly"]
+    assert "schedule" in job["if"]
+    assert "schedule" in workflow["jobs"]["conformance"]["if"]  # not on the weekly run
+    assert {entry["impl"] for entry in job["strategy"]["matrix"]["include"]} == set(BUILT_IN)
+    scripts = [step["run"] for step in job["steps"] if "run" in step]
+    for script in scripts:
+        assert "${{" not in script
+    gate = next(step["run"] for step in job["steps"] if step.get("id") == "gate")
+    assert 'gate --baseline "$BASELINE_DIR"' in gate
+    last = job["steps"][-1]["run"]
+    assert re.search(r"1\) echo \"::warning::", last)  # the gate's exit 1 does not fail it
