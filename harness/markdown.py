@@ -6,6 +6,8 @@ from __future__ import annotations
 import pandas as pd
 from tabulate import tabulate
 
+from harness.results import RECORDED_KINDS
+
 SYMBOLS = {"holds": "✅", "fails": "❌", "error": "💥", "inconclusive": "❔", "skipped": "⏭"}
 OBSERVED = "🔎"  # an observed or measured claim: no promise, the report says what was seen
 LEGEND = ("✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised) · ❔ inconclusive "
@@ -35,7 +37,7 @@ def telling_case(claim: dict) -> dict | None:
 
 def verdict_text(claim: dict) -> str:
     """A claim's verdict as tables show it: the symbol, or what an observed claim saw."""
-    if claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds":
+    if claim.get("kind", "documented") in RECORDED_KINDS and claim["verdict"] == "holds":
         return f"{OBSERVED} {claim.get('observed') or 'recorded'}"
     return SYMBOLS[claim["verdict"]]
 

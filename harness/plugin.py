@@ -260,7 +260,7 @@ class ResultsCollector:
             held = sum(case["verdict"] == "holds" for case in cases)
             not_holding = [case for case in cases if case["verdict"] in results.NON_HOLDING]
             verdict = claim["verdict"]
-            if claim["kind"] != "documented" and verdict == "holds":
+            if claim["kind"] in results.RECORDED_KINDS and verdict == "holds":
                 mark, verdict, text = OBSERVED, "observed", claim.get("observed") or ""
             else:
                 mark, text = SYMBOLS[verdict], ""

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 
 from fixtures.cosine import HORIZON
-from harness import mutation
+from harness import mutation, workarounds
 from harness.markdown import (
     LEGEND,
     OBSERVED,
@@ -26,7 +26,7 @@ from harness.markdown import (
 )
 from harness.metrics import median, relative_median
 from harness.paths import PROJECT_ROOT
-from harness.results import NON_HOLDING, row_kind
+from harness.results import NON_HOLDING, RECORDED_KINDS, row_kind
 from suites import upstream
 
 
@@ -58,6 +58,7 @@ def render(results: dict, output: Path, score: dict | None = None) -> str:
             name, Path(output).parent),
         "## Suite timing", suite_timing(results),
         "## Mutation score", mutation.section(score),
+        "## Workarounds", workarounds.section(results["claims"]),
         "## Non-holding cases", non_holding_cases(results["claims"]),
     ]
     return "\n\n".join(sections) + "\n"
@@ -96,7 +97,7 @@ def claims_table(claims: list[dict], implementation: str | None = None) -> str:
         implementation = None  # a user's implementation: nobody looked its findings up
     for claim in claims:
         case = telling_case(claim)
-        observed_kind = claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds"
+        observed_kind = claim.get("kind", "documented") in RECORDED_KINDS and claim["verdict"] == "holds"
         verdict = f"{OBSERVED} observed" if observed_kind else f"{SYMBOLS[claim['verdict']]} {claim['verdict']}"
         if case is not None and case.get("expected"):
             verdict += " (expected)"

@@ -12,6 +12,7 @@ One JSON object per run of the suite on one implementation::
       "suite": {"duration_s", "pytest_args", "baseline"},
       "claims": [{"id", "statement", "source", "kind", "verdict",
                   "observed": str | None,   # observed and measured claims: what was seen
+                  "workaround_for": str,    # only kind "workaround": the claim worked around
                   "cases": [{"nodeid", "outcome", "verdict", "message", "observed", "repro",
                              "expected", "baseline_reason", "duration_s"}]}],
       "benchmarks": [...]            # rows of the cosine benchmarks, see suites/test_cosine.py:
@@ -39,6 +40,9 @@ SCHEMA_VERSION = 1
 # could not observe what its claim is about. A claim holds only when every case that ran holds.
 VERDICTS = ("fails", "error", "inconclusive", "holds", "skipped")
 NON_HOLDING = ("fails", "error", "inconclusive")
+# Claim kinds whose holding verdict is a record of what was seen (no promise to keep): reports
+# show what was observed instead of a tick. "documented" and "workaround" claims hold or not.
+RECORDED_KINDS = ("observed", "measured")
 
 
 class Inconclusive(Exception):
@@ -65,8 +69,11 @@ def claim_record(claim, cases: list, verdict: str | None = None,
                  observed: str | None = None) -> dict:
     """A claim of the catalogue (anything with ``id``, ``statement``, ``source``, ``kind``) with
     its cases; its verdict is the worst of theirs unless given."""
-    return {"id": claim.id, "statement": claim.statement, "source": claim.source,
-            "kind": claim.kind,
+    record = {"id": claim.id, "statement": claim.statement, "source": claim.source,
+              "kind": claim.kind}
+    if getattr(claim, "workaround_for", None):  # a workaround check: the claim it works around
+        record["workaround_for"] = claim.workaround_for
+    return {**record,
             "verdict": verdict or claim_verdict(case["verdict"] for case in cases),
             "observed": observed, "cases": list(cases)}
 

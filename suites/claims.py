@@ -172,5 +172,66 @@ CLAIMS = {
               "has a reset) returns its state to zero.",
               "Keras ConvLSTM1D/ConvLSTM2D docs, `stateful`; tensorflow/tensorflow#48863"),
         # -- workarounds: kind="workaround", workaround_for=<claim> (test_workarounds.py) --
+        Claim("workaround.reset.model.walk-layers",
+              "In place of model.reset_states(): walking the model (nested models, both halves "
+              "of Bidirectional, RNN over stacked cells) and assigning zeros to every state "
+              "variable of every stateful layer zeroes every state, and the next call answers as "
+              "from the zero state.",
+              "keras-team/tf-keras#61 (the walk over layers and Bidirectional halves); "
+              "MITDeepLearning/introtodeeplearning#174; tensorflow/tensorflow#38403",
+              kind="workaround", workaround_for="reset.model"),
+        Claim("workaround.reset.fresh.walk-layers",
+              "After the walk-layers reset the outputs equal those of a freshly built model with "
+              "the same weights.", "keras-team/tf-keras#61",
+              kind="workaround", workaround_for="reset.fresh"),
+        Claim("workaround.reset.with-values.assign-states",
+              "In place of layer.reset_states(states=values): assigning each value to the "
+              "matching variable of layer.states sets the state, and the next batch starts "
+              "from it.", "keras-team/keras#8317, keras-team/keras#4379 (states set by hand)",
+              kind="workaround", workaround_for="reset.with-values"),
+        Claim("workaround.reset.stacked-cells.assign-zeros",
+              "RNN([cell, cell], stateful=True): assigning zeros to every cell's state variables "
+              "(layer.states flattened) resets it, and the next batch answers as the NumPy cells "
+              "from the zero state.", "tensorflow/tensorflow#28614, keras-team/tf-keras#61",
+              kind="workaround", workaround_for="reset.stacked-cells"),
+        Claim("workaround.setup.batch-size-required.input-batch-shape",
+              "In place of batch_input_shape=: keras.Input(batch_shape=...) as the first entry "
+              "of a Sequential model builds a stateful layer with a fixed batch size that "
+              "carries its state.", "keras-team/keras#20106, keras-team/keras#20327",
+              kind="workaround", workaround_for="setup.batch-size-required"),
+        Claim("workaround.setup.equal-batches.whole-batches",
+              "Data trimmed or padded to a multiple of the batch size (or batched by tf.data "
+              "with drop_remainder=True) reaches predict in whole batches only, and every real "
+              "sample's outputs carry the state as the NumPy cells do.",
+              "keras-team/keras#2030 (a batch size that divides the samples); "
+              "tf.data.Dataset.batch docs, `drop_remainder`",
+              kind="workaround", workaround_for="setup.equal-batches"),
+        Claim("workaround.setup.equal-batches.whole-batches-direct-calls",
+              "Data trimmed or padded to a multiple of the batch size and fed batch by batch "
+              "through model(batch): every batch has the fixed size and every real sample's "
+              "outputs carry the state as the NumPy cells do (where predict carries no state).",
+              "keras-team/keras#2030; this suite's carry.index-i finding on keras-jax",
+              kind="workaround", workaround_for="setup.equal-batches"),
+        Claim("workaround.carry.index-i.direct-calls",
+              "In place of predict: model(batch) called batch by batch carries sample i's state "
+              "to sample i of the next batch, as the NumPy cells do.",
+              "Keras 3 on JAX carries state only through direct calls (this suite's finding; "
+              "not found upstream)",
+              kind="workaround", workaround_for="carry.index-i"),
+        Claim("workaround.carry.index-i.explicit-state",
+              "Training with the state as explicit inputs and outputs (a stateless layer with "
+              "return_state=True and initial_state inputs, the state carried by hand between "
+              "train_on_batch calls): every step trains, and the state after each batch is the "
+              "NumPy cells' from the state carried in (the torch training recipe, and JAX's "
+              "training path).",
+              "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
+              "breaks autograd); Keras RNN docs, `initial_state` and `return_state`",
+              kind="workaround", workaround_for="carry.index-i"),
+        Claim("workaround.learn.cross-batch.explicit-state",
+              "Trained with the state as explicit inputs and outputs (carried by hand between "
+              "train_on_batch calls, zeroed at each epoch), an LSTM learns the moving average "
+              "that spans sub-sequences; without the carried state the same model cannot.",
+              "Keras example lstm_stateful.py; keras-team/keras#20875 (torch)",
+              kind="workaround", workaround_for="learn.cross-batch"),
     ]
 }

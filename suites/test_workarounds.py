@@ -1,0 +1,638 @@
+"""Workarounds as checks (issue 12): for a claim that does not hold on some built-in
+implementation, the known workaround is a check of its own, ``workaround.<claim>.<name>``, run on
+every implementation. A workaround check holds only when the workaround really gives what the
+original claim promises, against the NumPy reference cells or the zero state, with the same
+preconditions as the original (the state non-zero before a reset, the carried state changing the
+outputs). Its catalogue entry (``suites/claims.py``) names the claim it works around.
+"""
+
+import zlib
+
+import numpy as np
+import pytest
+
+from fixtures import reference_cells, rnn
+from fixtures.reference_cells import state_size
+from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
+from suites.check import ATOL, describe, max_difference
+from suites.test_paths import flat_states
+
+BATCH_SIZE = 3
+BATCHES = 3
+
+
+# -- the workarounds themselves: plain functions a user can copy (the scripts copy them) --------
+def stateful_layers(layer):
+    """Every stateful recurrent layer inside ``layer``: nested models and Sequential, both
+    halves of Bidirectional, the layer a wrapper holds, ``RNN`` over stacked cells."""
+    if hasattr(layer, "forward_layer") and hasattr(layer, "backward_layer"):
+        return stateful_layers(layer.forward_layer) + stateful_layers(layer.backward_layer)
+    found = []
+    for inner in getattr(layer, "layers", None) or []:  # a Model or a Sequential
+        found += stateful_layers(inner)
+    wrapped = getattr(layer, "layer", None)  # TimeDistributed and other wrappers
+    if wrapped is not None and wrapped is not layer and not found:
+        found += stateful_layers(wrapped)
+    if getattr(layer, "stateful", False) and hasattr(layer, "cell"):
+        found.append(layer)
+    return found
+
+
+def zero_states(layer):
+    """Zeros assigned to every state variable of ``layer`` (what layer.reset_states() does, but
+    also for RNN over stacked cells, whose reset_states() raises)."""
+    for variable in flat_states(layer):
+        variable.assign(np.zeros(tuple(variable.shape), dtype="float32"))
+
+
+def reset_all_states(model):
+    """What model.reset_states() did: zeros assigned to every state of every stateful layer."""
+    for layer in stateful_layers(model):
+        zero_states(layer)
+
+
+def assign_states(layer, values):
+    """What layer.reset_states(states=values) did: the values assigned to layer.states."""
+    variables = flat_states(layer)
+    if len(variables) != len(values):
+        raise ValueError(f"{len(variables)} state variables, {len(values)} values")
+    for variable, value in zip(variables, values):
+        variable.assign(np.asarray(value, dtype="float32"))
+
+
+def to_batches(x, batch_size, how):
+    """Trim (drop the partial last batch) or pad (zero rows up to a full batch) so that every
+    batch holds ``batch_size`` samples; returns the data and how many samples are real."""
+    whole = len(x) - len(x) % batch_size
+    if how == "trim":
+        return x[:whole], whole
+    missing = (-len(x)) % batch_size
+    return np.concatenate([x, np.zeros((missing,) + x.shape[1:], x.dtype)]), len(x)
+
+
+def explicit_state_models(keras, cell, batch_size, learning_rate):
+    """The state as explicit inputs and outputs: a stateless layer with ``return_state=True``
+    and its initial state as inputs. ``step`` maps (x, state) to the state after x, ``train``
+    (x, state) to the outputs, sharing the same layer; the caller carries the state."""
+    inputs = keras.Input(batch_shape=(batch_size, TIMESTEPS, FEATURES))
+    state_inputs = [keras.Input(batch_shape=(batch_size, UNITS))
+                    for _ in range(state_size(cell))]
+    layer = rnn_layer(keras, cell, stateful=False, return_state=True)
+    sequence, *final = layer(inputs, initial_state=state_inputs)
+    step = keras.Model([inputs, *state_inputs], final)
+    train = keras.Model([inputs, *state_inputs], sequence)
+    train.compile(optimizer=keras.optimizers.SGD(learning_rate=learning_rate), loss="mse")
+    return layer, step, train
+
+
+def train_carrying_state(impl, step, train, chunks, targets, state):
+    """One training step per batch, the state carried by hand: the state after each batch is
+    computed before that batch's update (as a stateful layer's forward pass does), then the
+    weights are updated from the state the batch started with."""
+    states, losses = [], []
+    for chunk, target in zip(chunks, targets):
+        following = step.predict_on_batch([chunk, *state])
+        following = [impl.to_numpy(s) for s in (following if isinstance(following, (list, tuple))
+                                                else [following])]
+        losses.append(float(np.asarray(train.train_on_batch([chunk, *state], target)).reshape(-1)[0]))
+        states.append(following)
+        state = following
+    return states, losses
+
+
+WORKAROUND_HELPERS = (flat_states, stateful_layers, zero_states, reset_all_states, assign_states)
+
+
+# -- reset.model and reset.fresh: walk the model ------------------------------------------------
+def nested_model(keras):
+    """A nested model (LSTM), a Bidirectional GRU and an RNN over two stacked SimpleRNN cells,
+    all stateful: one model holds every cell and every place a stateful layer hides.
+
+    unroll=True: the walk is about finding the layers, and eager calls of five scanned RNNs
+    cost 2-3 s each on JAX (each eager lax.scan is traced again); unrolled ones are traced once.
+    """
+    layers = keras.layers
+    inputs = keras.Input(batch_shape=(BATCH_SIZE, rnn.TIMESTEPS, rnn.FEATURES))
+    inner_inputs = keras.Input(batch_shape=(BATCH_SIZE, rnn.TIMESTEPS, rnn.FEATURES))
+    inner = keras.Model(inner_inputs, rnn.rnn_layer(keras, "LSTM", unroll=True)(inner_inputs),
+                        name="inner")
+    outputs = layers.Bidirectional(rnn.rnn_layer(keras, "GRU", unroll=True))(inner(inputs))
+    cells = [layers.SimpleRNNCell(rnn.UNITS) for _ in range(2)]
+    outputs = layers.RNN(cells, stateful=True, return_sequences=True, unroll=True)(outputs)
+    return keras.Model(inputs, outputs)
+
+
+WALK_REPRO = """
+inputs = keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES))
+inner_inputs = keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES))
+inner = keras.Model(inner_inputs, keras.layers.LSTM(UNITS, stateful=True, return_sequences=True, unroll=True)(inner_inputs))
+outputs = keras.layers.Bidirectional(keras.layers.GRU(UNITS, stateful=True, return_sequences=True, unroll=True))(inner(inputs))
+outputs = keras.layers.RNN([keras.layers.SimpleRNNCell(UNITS), keras.layers.SimpleRNNCell(UNITS)],
+                           stateful=True, return_sequences=True, unroll=True)(outputs)
+model = keras.Model(inputs, outputs)
+layers = stateful_layers(model)
+print("stateful layers found:", [layer.name for layer in layers])
+expect(len(layers) == 4, f"{{len(layers)}} stateful layers found: the nested one, both halves of Bidirectional, the stacked cells")
+(x,) = batches(np.random.default_rng(0), {batch_size}, 1)
+first = to_numpy(model(x))  # from the zero state
+second = to_numpy(model(x))  # from the state the first call left
+before = [to_numpy(v) for layer in layers for v in flat_states(layer)]
+precondition(len(before) == 6 and all(np.any(s) for s in before), "all 6 states are non-zero before the reset")
+precondition(np.abs(second - first).max() > 1e-4, "the carried state changes the outputs")
+reset_all_states(model)  # in place of model.reset_states()
+after = [to_numpy(v) for layer in layers for v in flat_states(layer)]
+expect(len(after) == len(before), f"{{len(after)}} states after the reset, {{len(before)}} before")
+for k, state in enumerate(after):
+    expect(not np.any(state), f"state[{{k}}] is zero after reset_all_states(model)")
+expect_close("outputs after reset_all_states(model), against the first call from the zero state", to_numpy(model(x)), first)
+"""
+
+
+# Slow: building this model and its first eager call take 10-20 s on JAX (well under 3 s on
+# TensorFlow); the not-slow suite keeps the walk through workaround.reset.fresh.walk-layers.
+@pytest.mark.slow
+@pytest.mark.claim("workaround.reset.model.walk-layers")
+def test_reset_model_walk_layers(keras, impl, check, rng):
+    """Zeros assigned to every state of every stateful layer found by walking the model (a
+    nested model, both halves of Bidirectional, RNN over stacked cells): every state is zero and
+    the next call answers as from the zero state."""
+    check.reproduce(WALK_REPRO.format(batch_size=BATCH_SIZE), extra=WORKAROUND_HELPERS)
+    model = nested_model(keras)
+    layers = stateful_layers(model)
+    check.precondition(len(layers) == 4,
+                       "four stateful layers found (nested, forward, backward, stacked cells)",
+                       f"{len(layers)}: {[layer.name for layer in layers]}")
+    (x,) = rnn.batches(rng, BATCH_SIZE, 1)
+    first = impl.to_numpy(model(x))
+    second = impl.to_numpy(model(x))
+    before = [impl.to_numpy(v).copy() for layer in layers for v in flat_states(layer)]
+    # LSTM h, c; GRU forward and backward h; two SimpleRNN cells' h
+    check.precondition(len(before) == 6 and all(np.any(s) for s in before),
+                       "all 6 state arrays non-zero before the reset",
+                       f"{len(before)} arrays, {sum(bool(np.any(s)) for s in before)} non-zero")
+    check.precondition(max_difference(second, first) > ATOL,
+                       "the carried state changing the outputs before the reset")
+    reset_all_states(model)
+    after = [impl.to_numpy(v) for layer in layers for v in flat_states(layer)]
+    check.same_count("state arrays after reset_all_states(model), against before", after, before)
+    for k, state in enumerate(after):
+        check.close(f"state[{k}] after reset_all_states(model)", state, np.zeros_like(before[k]),
+                    atol=0.0, expected_what="zeros")
+    check.close("outputs after reset_all_states(model)", impl.to_numpy(model(x)), first,
+                expected_what="the outputs of the first call, from the zero state")
+
+
+FRESH_WALK_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})  # a model in use
+fresh = stateful_model(keras, {cell!r}, {batch_size})  # built, never fed
+fresh.set_weights(model.get_weights())
+chunks = batches(np.random.default_rng(0), {batch_size}, 3)
+for chunk in chunks[:2]:
+    model(chunk)  # direct calls carry the state on every backend
+expected = to_numpy(fresh(chunks[2]))
+states = [to_numpy(v) for v in flat_states(rnn_layers(model)[0])]
+precondition(len(states) > 0 and all(np.any(s) for s in states), "the layer holds a non-zero state before the reset")
+reset_all_states(model)  # in place of model.reset_states()
+expect_close("outputs after reset_all_states(model), against a fresh model's", to_numpy(model(chunks[2])), expected)
+"""
+
+
+@pytest.mark.claim("workaround.reset.fresh.walk-layers")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_fresh_walk_layers(keras, models, impl, check, rng, cell):
+    """After reset_all_states(model) the outputs equal a freshly built model's."""
+    check.reproduce(FRESH_WALK_REPRO.format(cell=cell, batch_size=BATCH_SIZE),
+                    extra=WORKAROUND_HELPERS)
+    model = models.model(cell, BATCH_SIZE)
+    chunks = rnn.batches(rng, BATCH_SIZE, 3)
+    for chunk in chunks[:2]:
+        model(chunk)
+    states = rnn.layer_states(impl, rnn.rnn_layers(model)[0])
+    check.precondition(len(states) > 0 and all(np.any(s) for s in states),
+                       "the layer holding a non-zero state before the reset")
+    # The fresh model is the NumPy cells from the zero state (a freshly built model's answer).
+    expected, _ = reference_cells.run_sequence(cell, model.get_weights(), chunks[2])
+    carried, _ = reference_cells.run_sequence(cell, model.get_weights(), chunks[2], states)
+    check.precondition(max_difference(carried, expected) > ATOL,
+                       "the carried state changing the outputs before the reset")
+    reset_all_states(model)
+    check.close("outputs after reset_all_states(model)", impl.to_numpy(model(chunks[2])), expected,
+                expected_what="a freshly built model's (the NumPy cells from the zero state)")
+
+
+# -- reset.with-values: assign to layer.states --------------------------------------------------
+ASSIGN_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+rng = np.random.default_rng(0)
+values = [rng.uniform(-0.5, 0.5, ({batch_size}, UNITS)).astype("float32") for _ in range(state_size({cell!r}))]
+(x0,) = batches(rng, {batch_size}, 1)
+(x,) = batches(rng, {batch_size}, 1)
+model(x0)  # the layer now holds a state
+before = layer_states(impl, layer)
+precondition(all(np.any(s) for s in before), "the layer holds a non-zero state before")
+assign_states(layer, values)  # in place of layer.reset_states(states=values)
+for k, (state, value) in enumerate(zip(layer_states(impl, layer), values)):
+    expect_close(f"state[{{k}}] after assign_states", state, value, atol=1e-6)
+from_values, _ = run_sequence({cell!r}, layer.get_weights(), x, initial_state=values)
+expect_close("the next batch's outputs, against the NumPy cells started at the values", to_numpy(model(x)), from_values)
+"""
+
+
+@pytest.mark.claim("workaround.reset.with-values.assign-states")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_assign_states(models, impl, check, rng, cell):
+    """Values assigned to layer.states become the state, and the next batch starts from them."""
+    check.reproduce(ASSIGN_REPRO.format(cell=cell, batch_size=BATCH_SIZE), extra=WORKAROUND_HELPERS)
+    model = models.model(cell, BATCH_SIZE)
+    layer = rnn.rnn_layers(model)[0]
+    values = [rng.uniform(-0.5, 0.5, (BATCH_SIZE, rnn.UNITS)).astype("float32")
+              for _ in range(reference_cells.state_size(cell))]
+    (x0,) = rnn.batches(rng, BATCH_SIZE, 1)
+    (x,) = rnn.batches(rng, BATCH_SIZE, 1)
+    model(x0)
+    before = rnn.layer_states(impl, layer)
+    check.precondition(len(before) == len(values) and all(np.any(s) for s in before),
+                       "the layer holding a non-zero state before the values are assigned")
+    weights = layer.get_weights()
+    expected, _ = reference_cells.run_sequence(cell, weights, x, initial_state=values)
+    from_before, _ = reference_cells.run_sequence(cell, weights, x, initial_state=before)
+    check.precondition(max_difference(expected, from_before) > ATOL,
+                       "the given values changing the next batch's outputs")
+    assign_states(layer, values)
+    check.all_close("state after assign_states(layer, values)", rnn.layer_states(impl, layer),
+                    values, atol=1e-6, expected_what="the given values")
+    check.close("the next batch's outputs", impl.to_numpy(model(x)), expected,
+                expected_what="the NumPy cells started at the given values")
+
+
+# -- reset.stacked-cells: assign zeros to every cell's state ------------------------------------
+STACKED_REPRO = """
+inputs = keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES))
+layer = keras.layers.RNN([keras.layers.{cell}Cell(UNITS), keras.layers.{cell}Cell(UNITS)], stateful=True, return_sequences=True)
+model = keras.Model(inputs, layer(inputs))
+chunks = batches(np.random.default_rng(0), {batch_size}, 2)
+model(chunks[0])
+_, final = run_stacked({cell!r}, layer.get_weights(), chunks[0])
+states = [to_numpy(v) for v in flat_states(layer)]
+expect(len(states) == len(final), f"{{len(states)}} state arrays, the cells {{len(final)}}")
+for k, (state, value) in enumerate(zip(states, final)):
+    expect_close(f"state[{{k}}] after one batch", state, value)
+precondition(all(np.any(s) for s in states), "every cell's state is non-zero before the reset")
+zero_states(layer)  # in place of layer.reset_states()
+for k, variable in enumerate(flat_states(layer)):
+    expect(not np.any(to_numpy(variable)), f"state[{{k}}] is zero after the assignment")
+sequence, _ = run_stacked({cell!r}, layer.get_weights(), chunks[1])
+expect_close("the next batch's outputs, against the NumPy cells from the zero state", to_numpy(model(chunks[1])), sequence)
+"""
+
+_STACKED = {}
+
+
+@pytest.mark.claim("workaround.reset.stacked-cells.assign-zeros")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_stacked_cells_assign_zeros(keras, impl, check, rng, cell):
+    """RNN([cell, cell], stateful=True): zeros assigned to each cell's state variables reset it,
+    and the next batch answers as the NumPy cells from the zero state."""
+    check.reproduce(STACKED_REPRO.format(cell=cell, batch_size=BATCH_SIZE),
+                    extra=WORKAROUND_HELPERS)
+    if cell not in _STACKED:
+        keras.utils.set_random_seed(zlib.crc32(f"stacked {cell}".encode()))
+        inputs = keras.Input(batch_shape=(BATCH_SIZE, rnn.TIMESTEPS, rnn.FEATURES))
+        cells = [getattr(keras.layers, f"{cell}Cell")(rnn.UNITS) for _ in range(2)]
+        layer = keras.layers.RNN(cells, stateful=True, return_sequences=True)
+        _STACKED[cell] = (keras.Model(inputs, layer(inputs)), layer)
+    model, layer = _STACKED[cell]
+    zero_states(layer)
+    chunks = rnn.batches(rng, BATCH_SIZE, 2)
+    model(chunks[0])
+    _, final = reference_cells.run_stacked(cell, layer.get_weights(), chunks[0])
+    states = [impl.to_numpy(v).copy() for v in flat_states(layer)]
+    check.all_close("state of both cells after one batch", states, final,
+                    expected_what="the NumPy cells")
+    check.precondition(all(np.any(s) for s in states), "every cell's state non-zero before the reset")
+    zero_states(layer)
+    after = [impl.to_numpy(v) for v in flat_states(layer)]
+    check.same_count("state arrays after assigning zeros", after, final)
+    for k, state in enumerate(after):
+        check.close(f"state[{k}] after assigning zeros", state, np.zeros_like(final[k]), atol=0.0,
+                    expected_what="zeros")
+    sequence, _ = reference_cells.run_stacked(cell, layer.get_weights(), chunks[1])
+    check.close("the next batch's outputs", impl.to_numpy(model(chunks[1])), sequence,
+                expected_what="the NumPy cells from the zero state")
+
+
+# -- setup.batch-size-required: Input(batch_shape=...) in a Sequential model --------------------
+SEQUENTIAL_REPRO = """
+model = keras.Sequential([keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES)),  # in place of batch_input_shape=
+                          keras.layers.{cell}(UNITS, stateful=True, return_sequences=True)])
+layer = rnn_layers(model)[0]
+chunks = batches(np.random.default_rng(0), {batch_size}, 2)
+for chunk in chunks:
+    model(chunk)
+_, expected = run_sequence({cell!r}, layer.get_weights(), as_streams(chunks))
+states = layer_states(impl, layer)
+precondition(all(np.any(s) for s in states), "the state is non-zero after 2 batches")
+for k, (state, value) in enumerate(zip(states, expected)):
+    expect_close(f"state[{{k}}] after 2 batches", state, value)
+"""
+
+
+@pytest.mark.claim("workaround.setup.batch-size-required.input-batch-shape")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_sequential_input_batch_shape(keras, impl, check, rng, cell):
+    """The article's Sequential model with keras.Input(batch_shape=...) first, in place of
+    batch_input_shape=: it builds a stateful layer with a fixed batch size that carries state."""
+    check.reproduce(SEQUENTIAL_REPRO.format(cell=cell, batch_size=BATCH_SIZE))
+    model = keras.Sequential([keras.Input(batch_shape=(BATCH_SIZE, rnn.TIMESTEPS, rnn.FEATURES)),
+                              rnn.rnn_layer(keras, cell)])
+    layer = rnn.rnn_layers(model)[0]
+    chunks = rnn.batches(rng, BATCH_SIZE, 2)
+    for chunk in chunks:
+        model(chunk)
+    _, expected = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks))
+    states = rnn.layer_states(impl, layer)
+    check.precondition(len(states) > 0 and all(np.any(s) for s in states),
+                       "a non-zero state after 2 batches", f"{[describe(s) for s in states]}")
+    check.all_close("the state after 2 batches", states, expected,
+                    expected_what="the NumPy cells on the batches concatenated in time")
+
+
+# -- setup.equal-batches: trim or pad to whole batches, or drop_remainder ----------------------
+EQUAL_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+x = np.random.default_rng(0).standard_normal(({samples}, TIMESTEPS, FEATURES)).astype("float32")
+{prepare}
+outputs = to_numpy({predict})
+expect(outputs.shape[0] % {batch_size} == 0, f"{{outputs.shape[0]}} outputs: whole batches of {batch_size} only")
+whole = x[:real] if {how!r} == "drop_remainder" else fed  # padded rows are rows of their own
+streams = as_streams(np.split(whole, len(whole) // {batch_size}))
+sequence, final = run_sequence({cell!r}, layer.get_weights(), streams)
+expected = np.concatenate(np.split(sequence, len(whole) // {batch_size}, axis=1))[:real]
+outputs = outputs[:real]
+expect_close("outputs, against the NumPy cells on the whole batches in time", outputs, expected)
+"""
+
+EQUAL_WAYS = {
+    "trim": ("fed, real = to_batches(x, {batch_size}, 'trim')",
+             "model.predict(fed, batch_size={batch_size}, verbose=0)"),
+    "pad": ("fed, real = to_batches(x, {batch_size}, 'pad')  # rows 7, 8 are padding",
+            "model.predict(fed, batch_size={batch_size}, verbose=0)"),
+    "drop_remainder": ("import tensorflow as tf\n"
+                       "fed = tf.data.Dataset.from_tensor_slices(x).batch({batch_size}, drop_remainder=True)\n"
+                       "real = len(x) - len(x) % {batch_size}",
+                       "model.predict(fed, verbose=0)"),
+}
+
+
+def stream_outputs(cell, weights, x, batch_size):
+    """What a stateful layer answers to ``x`` fed in whole batches, sample by sample: sample
+    j*batch_size + i continues row i of batch j-1 (the NumPy cells on the batches in time)."""
+    count = len(x) // batch_size
+    sequence, _ = reference_cells.run_sequence(cell, weights,
+                                               rnn.as_streams(np.split(x[:count * batch_size], count)))
+    return np.concatenate(np.split(sequence, count, axis=1))
+
+
+@pytest.mark.claim("workaround.setup.equal-batches.whole-batches")
+@pytest.mark.parametrize("how", list(EQUAL_WAYS))
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_whole_batches(models, impl, check, rng, cell, how):
+    """7 samples for a batch-3 stateful model, trimmed to 6, padded to 9, or batched by tf.data
+    with drop_remainder=True: predict sees whole batches only and every real sample's outputs
+    are those of the NumPy cells carrying the state from batch to batch."""
+    samples = 7
+    prepare, predict = (line.format(batch_size=BATCH_SIZE) for line in EQUAL_WAYS[how])
+    check.reproduce(EQUAL_REPRO.format(cell=cell, batch_size=BATCH_SIZE, samples=samples, how=how,
+                                       prepare=prepare, predict=predict),
+                    extra=(to_batches,))
+    model = models.model(cell, BATCH_SIZE)
+    layer = rnn.rnn_layers(model)[0]
+    x = rng.standard_normal((samples, rnn.TIMESTEPS, rnn.FEATURES)).astype("float32")
+    if how == "drop_remainder":
+        tf = pytest.importorskip("tensorflow")
+        fed = tf.data.Dataset.from_tensor_slices(x).batch(BATCH_SIZE, drop_remainder=True)
+        real = samples - samples % BATCH_SIZE
+        outputs = impl.to_numpy(model.predict(fed, verbose=0))
+    else:
+        fed, real = to_batches(x, BATCH_SIZE, how)
+        outputs = impl.to_numpy(model.predict(fed, batch_size=BATCH_SIZE, verbose=0))
+    check.that(outputs.shape[0] % BATCH_SIZE == 0,
+               f"{outputs.shape[0]} outputs after {how}", f"whole batches of {BATCH_SIZE} only")
+    outputs = outputs[:real]
+    # The padded rows are rows of their own: the real samples' outputs do not depend on them.
+    whole = x[:real] if how == "drop_remainder" else fed
+    expected = stream_outputs(cell, layer.get_weights(), whole, BATCH_SIZE)[:real]
+    carried = len(outputs) > BATCH_SIZE
+    check.precondition(carried, "more than one batch of real samples (a state to carry)")
+    check.close(f"outputs of the {real} real samples ({how})", outputs, expected,
+                expected_what="the NumPy cells on the whole batches concatenated in time")
+
+
+EQUAL_CALLS_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+x = np.random.default_rng(0).standard_normal(({samples}, TIMESTEPS, FEATURES)).astype("float32")
+fed, real = to_batches(x, {batch_size}, {how!r})
+outputs = np.concatenate([to_numpy(model(chunk)) for chunk in np.split(fed, len(fed) // {batch_size})])
+sequence, final = run_sequence({cell!r}, layer.get_weights(), as_streams(np.split(fed, len(fed) // {batch_size})))
+expected = np.concatenate(np.split(sequence, len(fed) // {batch_size}, axis=1))[:real]
+expect_close("outputs of the real samples, against the NumPy cells on the whole batches in time", outputs[:real], expected)
+"""
+
+
+@pytest.mark.claim("workaround.setup.equal-batches.whole-batches-direct-calls")
+@pytest.mark.parametrize("how", ["trim", "pad"])
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_whole_batches_direct_calls(models, impl, check, rng, cell, how):
+    """7 samples for a batch-3 stateful model, trimmed to 6 or padded to 9, fed batch by batch
+    through model(batch): every batch has the fixed size and every real sample's outputs are
+    those of the NumPy cells carrying the state (the whole-batches workaround where predict
+    carries no state)."""
+    samples = 7
+    check.reproduce(EQUAL_CALLS_REPRO.format(cell=cell, batch_size=BATCH_SIZE, samples=samples,
+                                             how=how), extra=(to_batches,))
+    model = models.model(cell, BATCH_SIZE)
+    layer = rnn.rnn_layers(model)[0]
+    x = rng.standard_normal((samples, rnn.TIMESTEPS, rnn.FEATURES)).astype("float32")
+    fed, real = to_batches(x, BATCH_SIZE, how)
+    chunks = np.split(fed, len(fed) // BATCH_SIZE)
+    check.that(all(len(chunk) == BATCH_SIZE for chunk in chunks),
+               f"batches of {[len(chunk) for chunk in chunks]} after {how}",
+               f"whole batches of {BATCH_SIZE} only")
+    check.precondition(real > BATCH_SIZE, "more than one batch of real samples (a state to carry)")
+    outputs = np.concatenate([impl.to_numpy(model(chunk)) for chunk in chunks])[:real]
+    expected = stream_outputs(cell, layer.get_weights(), fed, BATCH_SIZE)[:real]
+    check.close(f"outputs of the {real} real samples ({how}, direct calls)", outputs, expected,
+                expected_what="the NumPy cells on the whole batches concatenated in time")
+
+
+# -- carry.*: direct calls in place of predict; the state as explicit inputs for training -------
+DIRECT_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
+outputs = [to_numpy(model(chunk)) for chunk in chunks]  # in place of model.predict(x, batch_size={batch_size})
+sequence, final = run_sequence({cell!r}, layer.get_weights(), as_streams(chunks))
+for k, (state, value) in enumerate(zip(layer_states(impl, layer), final)):
+    expect_close(f"state[{{k}}] after {batches} direct calls", state, value)
+expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
+"""
+
+
+@pytest.mark.claim("workaround.carry.index-i.direct-calls")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_direct_calls(models, impl, check, rng, cell):
+    """model(chunk) batch by batch in place of predict carries sample i's state to sample i of
+    the next batch, as the NumPy cells do."""
+    check.reproduce(DIRECT_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=BATCHES))
+    model = models.model(cell, BATCH_SIZE)
+    layer = rnn.rnn_layers(model)[0]
+    chunks = rnn.batches(rng, BATCH_SIZE, BATCHES)
+    outputs = [impl.to_numpy(model(chunk)) for chunk in chunks]
+    sequence, final = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks))
+    what = f"after {BATCHES} direct calls"
+    check.all_close(f"state {what}", rnn.layer_states(impl, layer), final,
+                    expected_what="the NumPy cells on the batches concatenated in time")
+    check.close(f"outputs {what}", np.concatenate(outputs, axis=1), sequence,
+                expected_what="the NumPy cells on the batches concatenated in time")
+
+
+EXPLICIT_REPRO = """
+layer, step, train = explicit_state_models(keras, {cell!r}, {batch_size}, {learning_rate})
+chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
+targets = [np.full(chunk.shape[:2] + (UNITS,), 0.5, dtype="float32") for chunk in chunks]
+state = [np.zeros(({batch_size}, UNITS), dtype="float32") for _ in range(state_size({cell!r}))]
+first_weights = [np.array(w, copy=True) for w in layer.get_weights()]
+for index, (chunk, target) in enumerate(zip(chunks, targets)):
+    _, expected = run_sequence({cell!r}, layer.get_weights(), chunk, initial_state=state)
+    (state,), losses = train_carrying_state(impl, step, train, [chunk], [target], state)
+    expect(np.isfinite(losses[0]), f"training step {{index + 1}}: loss {{losses[0]}}")
+    for k, (value, reference) in enumerate(zip(state, expected)):
+        expect_close(f"state[{{k}}] after training step {{index + 1}}", value, reference)
+changed = max(float(np.abs(a - b).max()) for a, b in zip(layer.get_weights(), first_weights))
+expect(changed > 0, f"the weights changed over the training steps (by up to {{changed:.3g}})")
+"""
+
+
+# Slow: each case builds, compiles and traces the train and predict functions of two new
+# models (2-20 s on tf-keras and JAX); the not-slow suite keeps direct-calls.
+@pytest.mark.slow
+@pytest.mark.claim("workaround.carry.index-i.explicit-state")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_explicit_state_training(keras, impl, check, rng, cell):
+    """Training with the state as explicit inputs and outputs (a stateless layer with
+    return_state=True, initial_state as inputs, the state carried by hand): every training step
+    runs, the weights change, and the state after each batch is the NumPy cells' from the state
+    carried in, with the weights of that step."""
+    learning_rate = 0.1
+    check.reproduce(EXPLICIT_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=BATCHES,
+                                          learning_rate=learning_rate),
+                    extra=(explicit_state_models, train_carrying_state))
+    layer, step, train = explicit_state_models(keras, cell, BATCH_SIZE, learning_rate)
+    chunks = rnn.batches(rng, BATCH_SIZE, BATCHES)
+    targets = [np.full(chunk.shape[:2] + (rnn.UNITS,), 0.5, dtype="float32") for chunk in chunks]
+    state = [np.zeros((BATCH_SIZE, rnn.UNITS), dtype="float32")
+             for _ in range(reference_cells.state_size(cell))]
+    first_weights = [np.array(w, copy=True) for w in layer.get_weights()]
+    for index, (chunk, target) in enumerate(zip(chunks, targets)):
+        weights = [np.array(w, copy=True) for w in layer.get_weights()]
+        _, expected = reference_cells.run_sequence(cell, weights, chunk, initial_state=state)
+        (state,), losses = train_carrying_state(impl, step, train, [chunk], [target], state)
+        check.that(np.isfinite(losses[0]), f"training step {index + 1} returned the loss {losses[0]}",
+                   "a finite loss")
+        check.all_close(f"state after training step {index + 1}", state, expected,
+                        expected_what="the NumPy cells from the state carried in, with the "
+                                      "weights of that step")
+    changed = max(max_difference(a, b) for a, b in zip(layer.get_weights(), first_weights))
+    check.that(changed > 0, f"the weights did not change over {BATCHES} training steps",
+               "training steps that update the weights")
+    check.precondition(all(np.any(s) for s in state), "a non-zero state carried")
+
+
+# -- learn.cross-batch: the explicit-state recipe learns what spans sub-sequences ---------------
+def train_explicit_state(keras, x, y, streams, timesteps, epochs, units=16):
+    """The moving-average task of test_learn.py trained with the state as explicit inputs and
+    outputs (LSTM(16) -> Dense(1), Adam(0.01), the state back to zeros at each epoch, as the
+    original recipe's reset). Returns the test MSE of the last step of every sample after the
+    first batch, with the state carried, and with the state zeroed before every batch."""
+    keras.utils.set_random_seed(11)
+    inputs = keras.Input(batch_shape=(streams, timesteps, 1))
+    state_inputs = [keras.Input(batch_shape=(streams, units)) for _ in range(2)]
+    sequence, *final = keras.layers.LSTM(units, return_sequences=True, return_state=True)(
+        inputs, initial_state=state_inputs)
+    train = keras.Model([inputs, *state_inputs], keras.layers.Dense(1)(sequence))
+    step = keras.Model([inputs, *state_inputs], final)
+    train.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="mse")
+    zeros = [np.zeros((streams, units), "float32") for _ in range(2)]
+    count = len(x) // streams
+    for _ in range(epochs):
+        state = zeros
+        for j in range(count):
+            chunk, target = x[j * streams:(j + 1) * streams], y[j * streams:(j + 1) * streams]
+            following = [np.asarray(s) for s in step.predict_on_batch([chunk, *state])]
+            train.train_on_batch([chunk, *state], target)
+            state = following
+
+    def score(carry):
+        state, errors = zeros, []
+        for j in range(count):
+            chunk = x[j * streams:(j + 1) * streams]
+            predictions = np.asarray(train.predict_on_batch([chunk, *state]))
+            if j > 0:
+                errors.append((predictions[:, -1] - y[j * streams:(j + 1) * streams, -1]) ** 2)
+            if carry:
+                state = [np.asarray(s) for s in step.predict_on_batch([chunk, *state])]
+        return float(np.mean(errors))
+
+    return score(True), score(False)
+
+
+# The task of test_learn.py (the same window and sub-sequence length) with more streams and a
+# shorter series: the same number of samples in a quarter of the training steps, since the
+# recipe's eager steps cost 50-150 ms each on keras-torch.
+LEARN_STREAMS, LEARN_LENGTH, LEARN_TIMESTEPS, LEARN_WINDOW, LEARN_EPOCHS = 32, 120, 2, 6, 8
+
+
+def moving_average_task(rng):
+    """Inputs (LEARN_STREAMS*LEARN_LENGTH/LEARN_TIMESTEPS samples, in stateful layout) and moving-average targets
+    (test_learn.moving_average_task with this module's sizes)."""
+    series = rng.uniform(0, 1, (LEARN_STREAMS, LEARN_LENGTH + LEARN_WINDOW - 1)).astype("float32")
+    averages = np.stack([np.convolve(row, np.ones(LEARN_WINDOW) / LEARN_WINDOW, mode="valid") for row in series])
+    inputs = series[:, LEARN_WINDOW - 1:].reshape(LEARN_STREAMS, LEARN_LENGTH // LEARN_TIMESTEPS, LEARN_TIMESTEPS, 1)
+    targets = averages.astype("float32").reshape(LEARN_STREAMS, LEARN_LENGTH // LEARN_TIMESTEPS, LEARN_TIMESTEPS, 1)
+    return (inputs.transpose(1, 0, 2, 3).reshape(-1, LEARN_TIMESTEPS, 1),
+            targets.transpose(1, 0, 2, 3).reshape(-1, LEARN_TIMESTEPS, 1))
+
+
+LEARN_REPRO = """
+x, y = moving_average_task(np.random.default_rng(5))
+carried, zeroed = train_explicit_state(keras, x, y, LEARN_STREAMS, LEARN_TIMESTEPS, LEARN_EPOCHS)
+floor = (LEARN_WINDOW - LEARN_TIMESTEPS) / LEARN_WINDOW**2 / 12  # what no model explains without earlier inputs
+print(f"test MSE: state carried {carried:.3g}, state zeroed {zeroed:.3g}, floor without state {floor:.3g}")
+precondition(zeroed > 0.5 * floor, "without the carried state the trained model cannot beat the floor")
+expect(carried < 0.5 * floor, "with the state carried by hand the LSTM learns what spans sub-sequences")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1200)  # 480 eager training steps: 30-180 s on keras-torch, more under load
+@pytest.mark.claim("workaround.learn.cross-batch.explicit-state")
+def test_learn_explicit_state(keras, impl, check):
+    """The moving-average task of learn.cross-batch, trained with the state as explicit inputs
+    and outputs: the model learns what spans sub-sequences (below half the floor), and the same
+    model without the carried state does not (so the carried state is what it learned to use)."""
+    names = ("LEARN_STREAMS", "LEARN_LENGTH", "LEARN_TIMESTEPS", "LEARN_WINDOW", "LEARN_EPOCHS")
+    check.reproduce(LEARN_REPRO, extra=(*((name, globals()[name]) for name in names),
+                                        moving_average_task, train_explicit_state))
+    x, y = moving_average_task(np.random.default_rng(5))
+    carried, zeroed = train_explicit_state(keras, x, y, LEARN_STREAMS, LEARN_TIMESTEPS, LEARN_EPOCHS)
+    floor = (LEARN_WINDOW - LEARN_TIMESTEPS) / LEARN_WINDOW**2 / 12
+    measured = (f"MSE with the state carried {carried:.3g}, zeroed before every batch "
+                f"{zeroed:.3g} (unexplainable without state: {floor:.3g})")
+    check.precondition(zeroed > 0.5 * floor,
+                       "the trained model without its carried state staying above half the floor",
+                       measured)
+    check.that(carried < 0.5 * floor, measured,
+               "with the state carried by hand, well below the floor")
