@@ -116,10 +116,14 @@ def nested_model(keras):
     inner_inputs = keras.Input(batch_shape=(BATCH_SIZE, rnn.TIMESTEPS, rnn.FEATURES))
     inner = keras.Model(inner_inputs, rnn.rnn_layer(keras, "LSTM", unroll=True)(inner_inputs),
                         name="inner")
-    outputs = layers.Bidirectional(rnn.rnn_layer(keras, "GRU", unroll=True))(inner(inputs))
+    bidirectional = layers.Bidirectional(rnn.rnn_layer(keras, "GRU", unroll=True))
+    outputs = bidirectional(inner(inputs))
     cells = [layers.SimpleRNNCell(rnn.UNITS) for _ in range(2)]
-    outputs = layers.RNN(cells, stateful=True, return_sequences=True, unroll=True)(outputs)
-    return keras.Model(inputs, outputs)
+    stacked = layers.RNN(cells, stateful=True, return_sequences=True, unroll=True)
+    model = keras.Model(inputs, stacked(outputs))
+    # The stateful layers as built, known without walking: what the walk must find.
+    built = [inner.layers[-1], bidirectional.forward_layer, bidirectional.backward_layer, stacked]
+    return model, built
 
 
 WALK_REPRO = """
@@ -157,11 +161,12 @@ def test_reset_model_walk_layers(keras, impl, check, rng):
     nested model, both halves of Bidirectional, RNN over stacked cells): every state is zero and
     the next call answers as from the zero state."""
     check.reproduce(WALK_REPRO.format(batch_size=BATCH_SIZE), extra=WORKAROUND_HELPERS)
-    model = nested_model(keras)
-    layers = stateful_layers(model)
-    check.precondition(len(layers) == 4,
-                       "four stateful layers found (nested, forward, backward, stacked cells)",
-                       f"{len(layers)}: {[layer.name for layer in layers]}")
+    model, layers = nested_model(keras)
+    found = stateful_layers(model)
+    check.that(len(found) == len(layers) and all(any(f is layer for f in found) for layer in layers),
+               f"the walk found {[layer.name for layer in found]}",
+               f"every stateful layer: {[layer.name for layer in layers]} (nested, Bidirectional "
+               "forward and backward, stacked cells)")
     (x,) = rnn.batches(rng, BATCH_SIZE, 1)
     first = impl.to_numpy(model(x))
     second = impl.to_numpy(model(x))
