@@ -6,6 +6,7 @@ workaround check holds, the section says "none found" and names what was tried."
 from __future__ import annotations
 
 from harness.markdown import SYMBOLS, cell, headline, table, telling_case
+from harness.results import NON_HOLDING
 
 
 def worked_around(claim: dict) -> str | None:
@@ -50,6 +51,14 @@ def rows(claims: list[dict]) -> list[dict]:
             found.append({"claim": target, "claim verdict": original_verdict,
                           "workaround": "none found", "workaround verdict": "–",
                           "note": cell(f"tried: {tried}")})
+    # A finding without any workaround check is listed too, so that the gap shows.
+    for claim in claims:
+        if claim["id"] not in groups and worked_around(claim) is None \
+                and claim["verdict"] in NON_HOLDING:
+            found.append({"claim": claim["id"],
+                          "claim verdict": f"{SYMBOLS[claim['verdict']]} {claim['verdict']}",
+                          "workaround": "none found", "workaround verdict": "–",
+                          "note": "no workaround check yet"})
     return found
 
 

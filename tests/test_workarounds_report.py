@@ -72,3 +72,11 @@ def test_catalogue_fallback_for_files_without_workaround_for():
     record = workaround("workaround.reset.model.walk-layers", "reset.model", case())
     del record["workaround_for"]
     assert workarounds.worked_around(record) == "reset.model"
+
+
+def test_section_lists_a_finding_without_any_workaround_check():
+    claims = [documented("carry.long-range", case(verdict="fails", message=FAILS)),
+              documented("reset.layer", case())]
+    rows = workarounds.rows(claims)
+    assert [(row["claim"], row["workaround"], row["note"]) for row in rows] == [
+        ("carry.long-range", "none found", "no workaround check yet")]
