@@ -12,7 +12,7 @@ from suites.check import Check
 # `pytest suites/ --hypothesis-profile deep`: a long search of sequence.any-order (the default
 # budget is small and derandomised, see suites/test_sequence.py). Registered here, before the
 # Hypothesis plugin reads the option.
-settings.register_profile("deep", max_examples=150, stateful_step_count=25, deadline=None,
+settings.register_profile("deep", max_examples=60, stateful_step_count=20, deadline=None,
                           suppress_health_check=list(HealthCheck))
 
 
