@@ -154,8 +154,9 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
-def finished_run(path: Path, spec: str) -> dict | None:
-    """The results file of an earlier full-width run of ``spec`` at ``path``, if it finished."""
+def finished_run(path: Path, spec: str, selection=FULL_SELECTION) -> dict | None:
+    """The results file of an earlier run of ``spec`` on ``selection`` at ``path``, if it
+    finished."""
     try:
         data = load_results(path)
     except ResultsError:
@@ -164,19 +165,19 @@ def finished_run(path: Path, spec: str) -> dict | None:
     # A run stopped by a signal can still say complete; the case it was running gives it away.
     if not data.get("complete") or data.get("running") or data.get("interrupted") or \
             data["implementation"].get("spec") != spec or \
-            list(args[:len(FULL_SELECTION)]) != list(FULL_SELECTION):
+            list(args[:len(selection)]) != list(selection):
         return None
     data["_seconds"] = data["suite"]["duration_s"]
     data["_resumed"] = True
     return data
 
 
-def suite_run(spec: str, path: Path, resume: bool) -> dict:
+def suite_run(spec: str, path: Path, resume: bool, selection=FULL_SELECTION) -> dict:
     if resume:
-        data = finished_run(path, spec)
+        data = finished_run(path, spec, selection)
         if data is not None:
             return data
-    return run_suite(spec, path, *FULL_SELECTION, timeout=FULL_RUN_TIMEOUT_S)
+    return run_suite(spec, path, *selection, timeout=FULL_RUN_TIMEOUT_S)
 
 
 def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dict:
@@ -237,7 +238,7 @@ def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dic
 SEQUENCE_CLAIM = "sequence.any-order"
 
 
-def sequence_pass(selected, folder: Path) -> dict[str, dict]:
+def sequence_pass(selected, folder: Path, resume: bool = False) -> dict[str, dict]:
     """``sequence.any-order`` alone on each base, then on each mutant: per mutant, whether the
     state machine caught it, and whether it had to (its bug breaks an operation it draws)."""
     def selection(base):
@@ -248,12 +249,19 @@ def sequence_pass(selected, folder: Path) -> dict[str, dict]:
     references = {}
     for base in dict.fromkeys(mutant.base for mutant in selected):
         say(f"sequence reference: {base} ...")
-        references[base] = case_verdicts(run_suite(base, folder / f"sequence-{base}.json",
-                                                   *selection(base), timeout=FULL_RUN_TIMEOUT_S))
+        references[base] = case_verdicts(suite_run(base, folder / f"sequence-{base}.json",
+                                                   resume, selection(base)))
     outcomes = {}
     for index, mutant in enumerate(selected, 1):
-        data = run_suite(spec_of(mutant), folder / f"sequence-{mutant.name}.json",
-                         *selection(mutant.base), timeout=FULL_RUN_TIMEOUT_S)
+        try:
+            data = suite_run(spec_of(mutant), folder / f"sequence-{mutant.name}.json", resume,
+                             selection(mutant.base))
+        except (AssertionError, OSError, subprocess.SubprocessError) as error:
+            say(f"sequence {index} of {len(selected)}: {mutant.name} ... BROKEN RUN: "
+                f"{str(error).strip()[:500]}")
+            outcomes[mutant.name] = {"drawn": mutant.drawn, "caught": False, "verdict": None,
+                                     "broken_run": str(error)[-2000:]}
+            continue
         row = judge(mutant, data, references[mutant.base], claim=SEQUENCE_CLAIM)
         outcomes[mutant.name] = {
             "drawn": mutant.drawn, "caught": row["killed"], "verdict": row["target_verdict"],
@@ -264,7 +272,7 @@ def sequence_pass(selected, folder: Path) -> dict[str, dict]:
         say(f"sequence {index} of {len(selected)}: {mutant.name} ({mutant.base}, draws "
             f"{mutant.drawn or 'none of its operations'}) ... "
             f"{'caught' if row['killed'] else 'not caught'} ({row['reference_verdict']} -> "
-            f"{row['target_verdict']})")
+            f"{row['target_verdict']})" + (" (earlier run, resumed)" if "_resumed" in data else ""))
     return outcomes
 
 
@@ -312,7 +320,7 @@ def main(argv=None) -> int:
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="mutation-") as folder:
-            outcomes = sequence_pass(selected, args.keep or Path(folder))
+            outcomes = sequence_pass(selected, args.keep or Path(folder), args.resume)
         result = add_sequence(args.output, outcomes)
         write_atomic(args.output, result)
         missed = [row["mutant"] for row in result["mutants"]
