@@ -14,6 +14,18 @@ from suites.check import Check
 # Hypothesis plugin reads the option.
 settings.register_profile("deep", max_examples=60, stateful_step_count=20, deadline=None,
                           suppress_health_check=list(HealthCheck))
+# A deep search takes minutes per case (5 min for tf-keras's LSTM at batch size 1 on a busy
+# 2-core machine): past the suite's per-case timeout, which would cut the search short.
+DEEP_TIMEOUT_S = 3600
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("hypothesis_profile", None) != "deep":
+        return
+    for item in items:
+        claim = item.get_closest_marker("claim")
+        if claim is not None and claim.args[0] == "sequence.any-order":
+            item.add_marker(pytest.mark.timeout(DEEP_TIMEOUT_S))
 
 
 @pytest.fixture(scope="session")
