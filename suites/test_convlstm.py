@@ -165,8 +165,6 @@ def test_convlstm_reset(convlstm_models, impl, check, rng, name, how):
     """layer.reset_states() (and model.reset_states() where the implementation has it) returns
     a stateful ConvLSTM's h and c to zero."""
     model, layer = built(convlstm_models, name)
-    if how == "model" and not hasattr(model, "reset_states"):
-        pytest.skip("this implementation has no Model.reset_states() (reset.model covers it)")
     check.reproduce(RESET_REPRO.format(**repro_fields(name, batches=1, reset=RESETS[how])),
                     extra=REFERENCE)
     fill_then_reset(check, impl, model, layer, convlstm_batches(rng, name, 1)[0], how, 2)

@@ -149,8 +149,6 @@ def test_mixed_precision_reset(mixed_models, impl, check, rng, cell, how):
     """Under mixed_float16 a reset returns the state to zero, keeps its dtype, and the layer
     then runs from zero as the NumPy cells do."""
     model, layer = mixed_model(mixed_models, cell)
-    if how == "model" and not hasattr(model, "reset_states"):
-        pytest.skip("this implementation has no Model.reset_states() (reset.model covers it)")
     check.reproduce(RESET_REPRO.format(policy=POLICY, cell=cell, batch_size=BATCH_SIZE, batches=1,
                                        timesteps=TIMESTEPS, reset=RESETS[how], atol=FLOAT16_ATOL))
     check_computes_in_float16(check, layer)

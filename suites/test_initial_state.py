@@ -253,8 +253,6 @@ def test_reset_custom_initial(own_models, impl, check, rng, cell, how):
                     extra=(initial_row, custom_initial_cell))
     model = own_models.get(("custom_initial", cell),
                            lambda keras: custom_initial_model(keras, cell))
-    if how == "model" and not hasattr(model, "reset_states"):
-        pytest.skip("this implementation has no Model.reset_states() (reset.model covers it)")
     layer = rnn.rnn_layers(model)[0]
     weights = model.get_weights()
     stateless = own_models.get(("custom_initial_stateless", cell),

@@ -421,8 +421,6 @@ def test_bidirectional_reset(path_models, impl, check, rng, cell, how):
     """Bidirectional.reset_states() (and model.reset_states() where the implementation has it)
     returns both halves' states to zero."""
     model, layer = bidirectional(path_models, cell)
-    if how == "model" and not hasattr(model, "reset_states"):
-        pytest.skip("this implementation has no Model.reset_states() (reset.model covers it)")
     check.reproduce(BIDIRECTIONAL_RESET_REPRO.format(cell=cell, batch_size=BATCH_SIZE,
                                                      batches=1, reset=RESETS[how]))
     model(rnn.batches(rng, BATCH_SIZE, 1)[0])  # one direct call fills all four states
