@@ -233,5 +233,14 @@ CLAIMS = {
               "that spans sub-sequences; without the carried state the same model cannot.",
               "Keras example lstm_stateful.py; keras-team/keras#20875 (torch)",
               kind="workaround", workaround_for="learn.cross-batch"),
+        Claim("workaround.carry.validation.separate-validation",
+              "In place of fit(validation_data=...): a callback that, at each epoch's end, saves "
+              "every state, evaluates the validation data trimmed to whole batches from the zero "
+              "state and puts the training state back: no partial batch reaches the model, each "
+              "validation answers as the NumPy cells from zeros, and training carries its own "
+              "state from epoch to epoch.",
+              "keras-team/keras#2849 (validation disturbs a stateful model's state), "
+              "keras-team/keras#9036 (partial validation batches); Keras Callback docs, "
+              "`on_epoch_end`", kind="workaround", workaround_for="carry.validation"),
     ]
 }

@@ -15,6 +15,7 @@ from fixtures import reference_cells, rnn
 from fixtures.reference_cells import state_size
 from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
 from suites.check import ATOL, describe, max_difference
+from suites.test_inputs import DISTINCT, LOSS_ATOL, run_batches
 from suites.test_paths import flat_states
 
 BATCH_SIZE = 3
@@ -641,3 +642,117 @@ def test_learn_explicit_state(keras, impl, check):
                        measured)
     check.that(carried < 0.5 * floor, measured,
                "with the state carried by hand, well below the floor")
+
+
+# -- carry.validation: validate in a callback, on whole batches, the training state put back ----
+def separate_validation(keras, x_val, y_val, batch_size):
+    """In place of fit(validation_data=...): a callback that validates at the end of each epoch
+    outside fit's own validation. It saves every state of every stateful layer, starts the
+    validation from zeros, evaluates the validation data trimmed to whole batches (a partial last
+    batch never reaches the model) and puts the training state back, so that training carries
+    its own state from epoch to epoch. ``val_losses`` lists the validation losses (also written
+    to the epoch's logs as ``val_loss``)."""
+    x_val, whole = to_batches(x_val, batch_size, "trim")
+    y_val = y_val[:whole]
+
+    class SeparateValidation(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.val_losses = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            variables = [v for layer in stateful_layers(self.model) for v in flat_states(layer)]
+            saved = [np.array(variable, copy=True) for variable in variables]
+            reset_all_states(self.model)
+            loss = self.model.evaluate(x_val, y_val, batch_size=batch_size, verbose=0)
+            for variable, value in zip(variables, saved):
+                variable.assign(value)
+            self.val_losses.append(float(np.ravel(loss)[0]))
+            if logs is not None:
+                logs["val_loss"] = self.val_losses[-1]
+
+    return SeparateValidation()
+
+
+VALIDATION_TRAIN_BATCHES, VALIDATION_SAMPLES = 2, 7  # 7 samples: 2 whole batches of 3, 1 left
+
+SEPARATE_VALIDATION_REPRO = """
+model = stateful_model(keras, {cell!r}, {batch_size})
+layer = rnn_layers(model)[0]
+rng = np.random.default_rng(0)
+train = batches(rng, {batch_size}, {train})
+x_val = rng.standard_normal(({samples}, TIMESTEPS, FEATURES)).astype("float32")  # a partial last batch
+zeros = lambda a: np.zeros(a.shape[:2] + (UNITS,), "float32")
+validation = separate_validation(keras, x_val, zeros(x_val), {batch_size})  # in place of validation_data=
+history = model.fit(as_samples(train), zeros(as_samples(train)), batch_size={batch_size}, epochs=2,
+                    shuffle=False, verbose=0, callbacks=[validation]).history
+print("history:", history, "validation losses:", validation.val_losses)
+weights = layer.get_weights()
+
+def losses(chunks, start=None):  # the NumPy cells, carried: the loss (zero targets) and final state
+    runs = [run_sequence({cell!r}, weights, chunks[0], start)]
+    for chunk in chunks[1:]:
+        runs.append(run_sequence({cell!r}, weights, chunk, runs[-1][1]))
+    return float(np.mean([np.mean(sequence ** 2) for sequence, _ in runs])), runs[-1][1]
+
+whole = np.split(x_val[:len(x_val) - len(x_val) % {batch_size}], len(x_val) // {batch_size})
+loss_1, after_1 = losses(train)
+loss_2, after_2 = losses(train, after_1)
+val_loss, _ = losses(whole)
+expect_close("epoch 1 loss, against the NumPy cells from zeros, carried", history["loss"][0], loss_1, atol=1e-6)
+expect_close("epoch 2 loss, against the NumPy cells from the state epoch 1 left", history["loss"][1], loss_2, atol=1e-6)
+expect_close("validation losses, against the NumPy cells from zeros over the whole batches",
+             validation.val_losses, [val_loss, val_loss], atol=1e-6)
+for k, (state, value) in enumerate(zip(layer_states(impl, layer), after_2)):
+    expect_close(f"state[{{k}}] after fit, against the state training left", state, value)
+"""
+
+
+# Slow: fit traces a train and a test function per model (3-10 s a case on tf-keras), as
+# carry.validation's own checks.
+@pytest.mark.slow
+@pytest.mark.claim("workaround.carry.validation.separate-validation")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_separate_validation(keras, models, impl, check, rng, cell):
+    """fit with the separate_validation callback in place of validation_data (7 validation
+    samples for a batch-3 model): each epoch trains from the state the previous one left, each
+    validation runs from zeros over the whole batches only, and fit leaves the training state,
+    all against the NumPy cells."""
+    check.reproduce(SEPARATE_VALIDATION_REPRO.format(
+        cell=cell, batch_size=BATCH_SIZE, train=VALIDATION_TRAIN_BATCHES,
+        samples=VALIDATION_SAMPLES),
+        extra=(*WORKAROUND_HELPERS, to_batches, separate_validation))
+    model = models.model(cell, BATCH_SIZE)
+    layer = rnn.rnn_layers(model)[0]
+    train = rnn.batches(rng, BATCH_SIZE, VALIDATION_TRAIN_BATCHES)
+    x_val = rng.standard_normal((VALIDATION_SAMPLES, TIMESTEPS, FEATURES)).astype("float32")
+    zeros = lambda a: np.zeros(a.shape[:2] + (UNITS,), "float32")  # noqa: E731
+    validation = separate_validation(keras, x_val, zeros(x_val), BATCH_SIZE)
+    x = rnn.as_samples(train)
+    history = model.fit(x, zeros(x), batch_size=BATCH_SIZE, epochs=2, shuffle=False, verbose=0,
+                        callbacks=[validation]).history
+    weights = layer.get_weights()
+    count = VALIDATION_SAMPLES // BATCH_SIZE
+    whole = np.split(x_val[:count * BATCH_SIZE], count)
+    loss_1, after_1 = run_batches(cell, weights, train, None)
+    loss_2, after_2 = run_batches(cell, weights, train, after_1)
+    val_loss, after_validation = run_batches(cell, weights, whole, None)
+    # What the workaround must be told apart from: nothing carried, validation continuing from
+    # the training state, the next epoch continuing from the state validation left.
+    check.precondition(abs(loss_1 - run_batches(cell, weights, train, None, carry=False)[0]) > DISTINCT,
+                       "carrying the state from batch to batch changing the training loss")
+    check.precondition(abs(val_loss - run_batches(cell, weights, whole, after_1)[0]) > DISTINCT,
+                       "the training state changing the validation loss (so that a validation "
+                       "from zeros can be told apart)")
+    check.precondition(abs(loss_2 - run_batches(cell, weights, train, after_validation)[0])
+                       > DISTINCT, "the state validation leaves changing the next epoch's loss "
+                       "(so that putting the training state back can be told apart)")
+    check.close("epoch 1 training loss", history["loss"][0], loss_1, atol=LOSS_ATOL,
+                expected_what="the NumPy cells from zeros, carried from batch to batch")
+    check.close("epoch 2 training loss", history["loss"][1], loss_2, atol=LOSS_ATOL,
+                expected_what="the NumPy cells from the state epoch 1 left (validation put it back)")
+    check.all_close("validation losses", validation.val_losses, [val_loss, val_loss],
+                    atol=LOSS_ATOL, expected_what=f"the NumPy cells from zeros over the {count} "
+                                                  "whole validation batches")
+    check.all_close("layer.states after fit", rnn.layer_states(impl, layer), after_2,
+                    expected_what="the state the last training epoch left")
