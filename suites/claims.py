@@ -242,5 +242,13 @@ CLAIMS = {
               "keras-team/keras#2849 (validation disturbs a stateful model's state), "
               "keras-team/keras#9036 (partial validation batches); Keras Callback docs, "
               "`on_epoch_end`", kind="workaround", workaround_for="carry.validation"),
+        Claim("workaround.reset.custom-initial.assign-initial",
+              "In place of reset_states() for a cell with its own get_initial_state: assigning "
+              "the cell's get_initial_state to layer.states (of the layer, or of every stateful "
+              "layer found by walking the model) gives the state of a freshly built layer and "
+              "of the stateless start, and the next batch starts from it.",
+              "tensorflow/tensorflow#42193 (a reset ignores get_initial_state); Keras RNN docs, "
+              "custom cells' `get_initial_state`",
+              kind="workaround", workaround_for="reset.custom-initial"),
     ]
 }

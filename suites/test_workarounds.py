@@ -16,7 +16,9 @@ from fixtures.reference_cells import state_size
 from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
 from suites.check import ATOL, describe, max_difference
 from suites.test_inputs import DISTINCT, LOSS_ATOL, run_batches
-from suites.test_paths import flat_states
+from suites.test_initial_state import (custom_initial_cell, custom_initial_model, initial_row,
+                                       start_of, state_values)
+from suites.test_paths import PathModels, flat_states
 
 BATCH_SIZE = 3
 BATCHES = 3
@@ -101,7 +103,29 @@ def train_carrying_state(impl, step, train, chunks, targets, state):
     return states, losses
 
 
+def reset_to_initial_states(model, batch_size):
+    """In place of reset_states() for cells with their own get_initial_state (a reset assigns
+    zeros): the state each cell starts from, assigned to every stateful layer of ``model`` (a
+    model or one layer)."""
+    for layer in stateful_layers(model):
+        try:  # Keras 2: get_initial_state(inputs=None, batch_size=None, dtype=None)
+            initial = layer.cell.get_initial_state(inputs=None, batch_size=batch_size,
+                                                   dtype="float32")
+        except TypeError:  # Keras 3: get_initial_state(batch_size)
+            initial = layer.cell.get_initial_state(batch_size=batch_size)
+        flat = list(initial) if isinstance(initial, (list, tuple)) else [initial]
+        assign_states(layer, [np.asarray(value) for value in flat])
+
+
 WORKAROUND_HELPERS = (flat_states, stateful_layers, zero_states, reset_all_states, assign_states)
+
+
+@pytest.fixture(scope="module")
+def built_models(impl, keras, models):
+    """Models with options the shared pool does not build, once per module, handed out with their
+    first weights and zero state (``models`` is requested so that the suite's autouse seeding
+    leaves TensorFlow's caches alone)."""
+    return PathModels(impl, keras)
 
 
 # -- reset.model and reset.fresh: walk the model ------------------------------------------------
@@ -756,3 +780,76 @@ def test_separate_validation(keras, models, impl, check, rng, cell):
                                                   "whole validation batches")
     check.all_close("layer.states after fit", rnn.layer_states(impl, layer), after_2,
                     expected_what="the state the last training epoch left")
+
+
+# -- reset.custom-initial: assign the cell's own initial state ----------------------------------
+CUSTOM_INITIAL_REPRO = """
+def build(stateful):
+    inputs = keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES))
+    layer = keras.layers.RNN(custom_initial_cell(keras, {cell!r}), stateful=stateful, return_sequences=True)
+    return keras.Model(inputs, layer(inputs)), layer
+
+initial = [np.tile(initial_row({cell!r}, k), ({batch_size}, 1)) for k in range(state_size({cell!r}))]
+chunks = batches(np.random.default_rng(0), {batch_size}, 2)
+fresh, fresh_layer = build(stateful=True)
+model, layer = build(stateful=True)
+fresh.set_weights(model.get_weights())
+fresh_states = layer_states(impl, fresh_layer)
+model(chunks[0])
+precondition(any(np.max(np.abs(s - i)) > 1e-3 for s, i in zip(layer_states(impl, layer), initial)),
+             "the state moved away from the initial one before the reset")
+reset_to_initial_states({target}, {batch_size})  # in place of {target}.reset_states()
+for k, (state, fresh_state, start) in enumerate(zip(layer_states(impl, layer), fresh_states, initial)):
+    expect_close(f"state[{{k}}] after the reset, against a fresh layer's", state, fresh_state)
+    expect_close(f"state[{{k}}] after the reset, against get_initial_state", state, start)
+expected, _ = run_sequence({cell!r}, layer.get_weights(), chunks[1], initial)
+expect_close("the next batch's outputs, against the NumPy cells from get_initial_state", to_numpy(model(chunks[1])), expected)
+"""
+
+
+@pytest.mark.claim("workaround.reset.custom-initial.assign-initial")
+@pytest.mark.parametrize("how", ["layer", "model"])
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_reset_to_initial_states(built_models, impl, check, rng, cell, how):
+    """A cell with a non-zero get_initial_state: after reset_to_initial_states (the layer, or every
+    stateful layer of the model) the state equals a freshly built layer's and the state the
+    stateless layer starts from, and the next batch answers as the NumPy cells from it."""
+    check.reproduce(CUSTOM_INITIAL_REPRO.format(cell=cell, batch_size=BATCH_SIZE, target=how),
+                    extra=(*WORKAROUND_HELPERS, reset_to_initial_states, initial_row,
+                           custom_initial_cell))
+    model = built_models.get(("custom_initial", cell),
+                             lambda keras: custom_initial_model(keras, cell))
+    layer = rnn.rnn_layers(model)[0]
+    weights = model.get_weights()
+    stateless = built_models.get(("custom_initial_stateless", cell),
+                                 lambda keras: custom_initial_model(keras, cell, stateful=False))
+    stateless.set_weights(weights)
+    initial = [np.tile(initial_row(cell, k), (BATCH_SIZE, 1))
+               for k in range(reference_cells.state_size(cell))]
+    chunk, later = rnn.batches(rng, BATCH_SIZE, 2)
+    # What the stateless layer starts from (the cell's get_initial_state, the NumPy cells say).
+    name, difference, observed = start_of(impl, stateless, cell, chunk,
+                                          {"get_initial_state": initial,
+                                           "zeros": [np.zeros_like(state) for state in initial]})
+    check.precondition(name == "get_initial_state" and difference <= ATOL,
+                       "the stateless layer starting from the cell's get_initial_state",
+                       f"nearest {name}, off by {difference:.3g}; {describe(observed)}")
+    fresh = custom_initial_model(built_models.keras, cell)
+    fresh.set_weights(weights)
+    fresh_states = state_values(impl, rnn.rnn_layers(fresh)[0])
+    model(chunk)
+    before = state_values(impl, layer)
+    check.precondition(len(before) == len(initial)
+                       and any(max_difference(s, i) > DISTINCT for s, i in zip(before, initial)),
+                       "a state moved away from the initial one before the reset",
+                       f"{[describe(state) for state in before]}")
+    reset_to_initial_states(layer if how == "layer" else model, BATCH_SIZE)
+    after = state_values(impl, layer)
+    what = f"the state after reset_to_initial_states({how})"
+    check.all_close(what, after, fresh_states, expected_what="the state of a freshly built layer")
+    check.all_close(what, after, initial,
+                    expected_what="get_initial_state, what the stateless layer starts from")
+    expected, _ = reference_cells.run_sequence(cell, weights[:3], later, initial)
+    check.close(f"outputs of the batch after reset_to_initial_states({how})",
+                impl.to_numpy(model(later)), expected,
+                expected_what="the NumPy cells from get_initial_state")
