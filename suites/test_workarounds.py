@@ -16,8 +16,8 @@ from fixtures.reference_cells import state_size
 from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
 from suites.check import ATOL, describe, max_difference
 from suites.test_inputs import DISTINCT, LOSS_ATOL, run_batches
-from suites.test_initial_state import (custom_initial_cell, custom_initial_model, initial_row,
-                                       start_of, state_values)
+from suites.test_initial_state import (CUSTOM_INITIAL_REPRO, custom_initial_cell,
+                                       custom_initial_model, initial_row, start_of, state_values)
 from suites.test_paths import PathModels, flat_states
 
 BATCH_SIZE = 3
@@ -783,30 +783,6 @@ def test_separate_validation(keras, models, impl, check, rng, cell):
 
 
 # -- reset.custom-initial: assign the cell's own initial state ----------------------------------
-CUSTOM_INITIAL_REPRO = """
-def build(stateful):
-    inputs = keras.Input(batch_shape=({batch_size}, TIMESTEPS, FEATURES))
-    layer = keras.layers.RNN(custom_initial_cell(keras, {cell!r}), stateful=stateful, return_sequences=True)
-    return keras.Model(inputs, layer(inputs)), layer
-
-initial = [np.tile(initial_row({cell!r}, k), ({batch_size}, 1)) for k in range(state_size({cell!r}))]
-chunks = batches(np.random.default_rng(0), {batch_size}, 2)
-fresh, fresh_layer = build(stateful=True)
-model, layer = build(stateful=True)
-fresh.set_weights(model.get_weights())
-fresh_states = layer_states(impl, fresh_layer)
-model(chunks[0])
-precondition(any(np.max(np.abs(s - i)) > 1e-3 for s, i in zip(layer_states(impl, layer), initial)),
-             "the state moved away from the initial one before the reset")
-reset_to_initial_states({target}, {batch_size})  # in place of {target}.reset_states()
-for k, (state, fresh_state, start) in enumerate(zip(layer_states(impl, layer), fresh_states, initial)):
-    expect_close(f"state[{{k}}] after the reset, against a fresh layer's", state, fresh_state)
-    expect_close(f"state[{{k}}] after the reset, against get_initial_state", state, start)
-expected, _ = run_sequence({cell!r}, layer.get_weights(), chunks[1], initial)
-expect_close("the next batch's outputs, against the NumPy cells from get_initial_state", to_numpy(model(chunks[1])), expected)
-"""
-
-
 @pytest.mark.claim("workaround.reset.custom-initial.assign-initial")
 @pytest.mark.parametrize("how", ["layer", "model"])
 @pytest.mark.parametrize("cell", rnn.CELLS)
@@ -814,7 +790,9 @@ def test_reset_to_initial_states(built_models, impl, check, rng, cell, how):
     """A cell with a non-zero get_initial_state: after reset_to_initial_states (the layer, or every
     stateful layer of the model) the state equals a freshly built layer's and the state the
     stateless layer starts from, and the next batch answers as the NumPy cells from it."""
-    check.reproduce(CUSTOM_INITIAL_REPRO.format(cell=cell, batch_size=BATCH_SIZE, target=how),
+    # The claim's own script, with the workaround in place of the reset.
+    reset = f"reset_to_initial_states({how}, {BATCH_SIZE})  # in place of {how}.reset_states()"
+    check.reproduce(CUSTOM_INITIAL_REPRO.format(cell=cell, batch_size=BATCH_SIZE, reset=reset),
                     extra=(*WORKAROUND_HELPERS, reset_to_initial_states, initial_row,
                            custom_initial_cell))
     model = built_models.get(("custom_initial", cell),
