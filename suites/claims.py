@@ -250,5 +250,28 @@ CLAIMS = {
               "tensorflow/tensorflow#42193 (a reset ignores get_initial_state); Keras RNN docs, "
               "custom cells' `get_initial_state`",
               kind="workaround", workaround_for="reset.custom-initial"),
+        # Direct calls, the path on which Keras 3 on JAX carries the state: each one is the
+        # claim's own check with every batch fed by model(batch) (test_workarounds.py). The
+        # claim, and what its direct calls carry:
+        *(Claim(f"workaround.{target}.direct-calls",
+                f"In place of predict, evaluate and fit: model(batch) called batch by batch "
+                f"carries the state {path}, as the NumPy reference does.",
+                "Keras 3 on JAX carries state only through direct calls (this suite's finding; "
+                "not found upstream)", kind="workaround", workaround_for=target)
+          for target, path in {
+              "carry.long-range": "far enough that sample i+n*bs depends on sample i n batches "
+                                  "later (and not with a stateless layer)",
+              "carry.stacked": "of each layer of a stack of stateful layers",
+              "carry.unroll": "of an unroll=True layer",
+              "carry.go-backwards": "of a go_backwards=True layer (each batch read backwards)",
+              "bidirectional.carry": "of both halves of Bidirectional (the backward half read "
+                                     "backwards)",
+              "mask.keeps-state": "past masked steps, which leave it as it was",
+              "dropout.inference-carry": "of a layer with dropout and recurrent_dropout (no unit "
+                                         "dropped)",
+              "convlstm.carry": "of a ConvLSTM1D (h and c)",
+              "dtype.mixed-precision": "of an LSTM under the mixed_float16 policy (float16 "
+                                       "tolerance)",
+          }.items()),
     ]
 }

@@ -6,6 +6,7 @@ preconditions as the original (the state non-zero before a reset, the carried st
 outputs). Its catalogue entry (``suites/claims.py``) names the claim it works around.
 """
 
+import contextlib
 import zlib
 
 import numpy as np
@@ -14,7 +15,12 @@ import pytest
 from fixtures import reference_cells, rnn
 from fixtures.reference_cells import state_size
 from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
+from suites import test_convlstm as convlstm_checks
+from suites import test_dtype as dtype_checks
+from suites import test_paths as path_checks
 from suites.check import ATOL, describe, max_difference
+from suites.test_carry import LONG_RANGE_REPRO, outputs_after_perturbing
+from suites.test_carry import STACKED_REPRO as CARRY_STACKED_REPRO
 from suites.test_inputs import DISTINCT, LOSS_ATOL, run_batches
 from suites.test_initial_state import (CUSTOM_INITIAL_REPRO, custom_initial_cell,
                                        custom_initial_model, initial_row, start_of, state_values)
@@ -831,3 +837,97 @@ def test_reset_to_initial_states(built_models, impl, check, rng, cell, how):
     check.close(f"outputs of the batch after reset_to_initial_states({how})",
                 impl.to_numpy(model(later)), expected,
                 expected_what="the NumPy cells from get_initial_state")
+
+
+# -- the carry family on JAX: the claim's own check, every batch fed by a direct call -----------
+def long_range_direct_calls(models, impl, check, rng, cell, n):
+    """carry.long-range through model(batch): sample row+n*bs changes when sample ``row`` of the
+    first batch is perturbed, and with a stateless layer it does not."""
+    row = 0
+    check.reproduce(LONG_RANGE_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=n + 1,
+                                            entry_point="call", row=row, n=n))
+    chunks = rnn.batches(rng, BATCH_SIZE, n + 1)
+    change = {}
+    for stateful in (True, False):
+        plain, perturbed = outputs_after_perturbing(models, impl, cell, chunks, row, "call",
+                                                    stateful=stateful)
+        check.same_count("batches of outputs", perturbed, plain)
+        change[stateful] = max_difference(perturbed[n][row], plain[n][row])
+    sample = row + n * BATCH_SIZE
+    check.that(change[True] > 0, f"through direct calls sample {sample} does not depend on "
+               f"sample {row}, {n} batches earlier (no change at all)",
+               "a stateful layer carries the perturbation n batches ahead")
+    check.that(change[False] == 0, f"with stateful=False sample {sample} changed by "
+               f"{change[False]:.3g} when sample {row} did",
+               "a stateless layer forgets everything between batches")
+
+
+def stacked_direct_calls(models, impl, check, rng, cell):
+    """carry.stacked through model(batch): each layer of a stack of two stateful layers
+    continues its own sequence, as the NumPy cells run layer after layer."""
+    predict = "model.predict(as_samples(chunks), batch_size={batch_size}, verbose=0)"
+    if predict not in CARRY_STACKED_REPRO:
+        raise LookupError("carry.stacked's script no longer feeds by predict: update this check")
+    calls = "np.concatenate([to_numpy(model(chunk)) for chunk in chunks])  # in place of predict"
+    check.reproduce(CARRY_STACKED_REPRO.replace(predict, calls).format(cell=cell, batch_size=BATCH_SIZE,
+                                                                 batches=BATCHES))
+    model = models.model(cell, BATCH_SIZE, layers=2)
+    chunks = rnn.batches(rng, BATCH_SIZE, BATCHES)
+    outputs = rnn.feed(impl, model, chunks, "call")
+    sequence = rnn.as_streams(chunks)
+    for name, layer in zip(("first", "second"), rnn.rnn_layers(model)):
+        sequence, final = reference_cells.run_sequence(cell, layer.get_weights(), sequence)
+        check.all_close(f"{name} layer state after {BATCHES} direct calls",
+                        rnn.layer_states(impl, layer), final,
+                        expected_what="the NumPy reference (each layer continues its own sequence)")
+    check.close(f"model outputs after {BATCHES} direct calls", np.concatenate(outputs, axis=1),
+                sequence, expected_what="the NumPy reference")
+
+
+@contextlib.contextmanager
+def global_policy(keras, name):
+    """The global dtype policy ``name`` inside the block, then the previous one."""
+    previous = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(name)
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
+
+
+def mixed_precision_direct_calls(built_models, keras, impl, check, rng, cell):
+    with global_policy(keras, dtype_checks.POLICY):
+        dtype_checks.test_mixed_precision_carry(built_models, impl, check, rng, cell, "call")
+
+
+# The claim -> its own check run with entry_point="call" (or as above where the check feeds
+# by predict only), on one cell: (built_models, models, keras, impl, check, rng) -> None. One
+# case a claim keeps the not-slow suite short (eager calls cost 0.1-2 s each on JAX).
+DIRECT_CALLS = {
+    "carry.long-range": lambda b, m, k, i, c, r: long_range_direct_calls(m, i, c, r, "LSTM", 3),
+    "carry.stacked": lambda b, m, k, i, c, r: stacked_direct_calls(m, i, c, r, "LSTM"),
+    "carry.unroll": lambda b, m, k, i, c, r: path_checks.test_unroll(b, i, c, r, "LSTM", "call"),
+    "carry.go-backwards":
+        lambda b, m, k, i, c, r: path_checks.test_go_backwards(b, i, c, r, "LSTM", "call"),
+    "bidirectional.carry":
+        lambda b, m, k, i, c, r: path_checks.test_bidirectional_carry(b, i, c, r, "LSTM", "call"),
+    "mask.keeps-state":
+        lambda b, m, k, i, c, r: path_checks.test_mask_keeps_state(b, i, c, r, "LSTM", "call"),
+    "dropout.inference-carry":
+        lambda b, m, k, i, c, r: path_checks.test_dropout_inference_carry(b, i, c, r, "LSTM",
+                                                                          "call"),
+    "convlstm.carry":
+        lambda b, m, k, i, c, r: convlstm_checks.test_convlstm_carry(b, k, i, c, r, "ConvLSTM1D",
+                                                                     "call"),
+    "dtype.mixed-precision": lambda b, m, k, i, c, r: mixed_precision_direct_calls(b, k, i, c, r,
+                                                                                    "LSTM"),
+}
+
+
+@pytest.mark.parametrize("target", [
+    pytest.param(target, id=target, marks=pytest.mark.claim(f"workaround.{target}.direct-calls"))
+    for target in DIRECT_CALLS])
+def test_path_direct_calls(built_models, models, keras, impl, check, rng, target):
+    """The claim's own check (its direct-call case, on one cell) under the workaround's id:
+    model(batch) batch by batch carries the state on that path as the NumPy reference does."""
+    DIRECT_CALLS[target](built_models, models, keras, impl, check, rng)
