@@ -38,6 +38,7 @@ import numpy as np
 import pytest
 
 from fixtures import cosine
+from fixtures.backends import backend_of, gpus, visible_devices
 from harness import results
 from harness.plugin import PROJECT_ROOT  # what report figure paths are relative to
 
@@ -148,31 +149,6 @@ def step_latency(benchmark, step, setup) -> dict:
     block.update(mean=stats.mean, stddev=stats.stddev, iqr=stats.iqr, median=stats.median,
                  min=stats.min, max=stats.max)
     return block
-
-
-def backend_of(keras) -> str:
-    return keras.backend.backend()
-
-
-def visible_devices(keras) -> list[str]:
-    backend = backend_of(keras)
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return [device.name for device in tf.config.list_physical_devices()]
-    if backend == "jax":
-        import jax
-
-        return [f"{device.platform}:{device.id}" for device in jax.devices()]
-    if backend == "torch":
-        import torch
-
-        return ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-    return []
-
-
-def gpus(keras) -> list[str]:
-    return [d for d in visible_devices(keras) if "GPU" in d.upper() or d.startswith("cuda")]
 
 
 def environment(impl, keras) -> dict:
