@@ -273,5 +273,20 @@ CLAIMS = {
               "dtype.mixed-precision": "of an LSTM under the mixed_float16 policy (float16 "
                                        "tolerance)",
           }.items()),
+        Claim("workaround.carry.across-epochs.explicit-state",
+              "Training with the state as explicit inputs and outputs, carried by hand between "
+              "train_on_batch calls and not reset between epochs: every step trains, and the "
+              "state after the data twice is the NumPy cells' on the data run twice with no "
+              "reset in between (in place of fit on a stateful layer, which raises on torch).",
+              "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
+              "breaks autograd); Keras RNN docs, `initial_state` and `return_state`",
+              kind="workaround", workaround_for="carry.across-epochs"),
+        Claim("workaround.state.same-update.explicit-state",
+              "One SGD step from the zero state passed as explicit inputs (a stateless layer with "
+              "initial_state inputs) updates the weights as the stateless twin and as the mean "
+              "of the per-sample steps (in place of a stateful layer's step, which raises on "
+              "torch).",
+              "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
+              "breaks autograd)", kind="workaround", workaround_for="state.same-update"),
     ]
 }

@@ -25,6 +25,7 @@ from suites.test_inputs import DISTINCT, LOSS_ATOL, run_batches
 from suites.test_initial_state import (CUSTOM_INITIAL_REPRO, custom_initial_cell,
                                        custom_initial_model, initial_row, start_of, state_values)
 from suites.test_paths import PathModels, flat_states
+from suites.test_state import one_sgd_step
 
 BATCH_SIZE = 3
 BATCHES = 3
@@ -931,3 +932,116 @@ def test_path_direct_calls(built_models, models, keras, impl, check, rng, target
     """The claim's own check (its direct-call case, on one cell) under the workaround's id:
     model(batch) batch by batch carries the state on that path as the NumPy reference does."""
     DIRECT_CALLS[target](built_models, models, keras, impl, check, rng)
+
+
+# -- carry.across-epochs, state.same-update: the explicit-state recipe (trains on torch) ---------
+_EXPLICIT = {}
+
+
+def explicit_state(keras, cell, learning_rate):
+    """explicit_state_models(keras, cell, BATCH_SIZE, ...), built once per cell and handed out
+    with its first weights and the learning rate asked for (set on the compiled optimizer, so the
+    traced train function is kept)."""
+    if cell not in _EXPLICIT:
+        keras.utils.set_random_seed(zlib.crc32(f"explicit state {cell}".encode()))
+        layer, step, train = explicit_state_models(keras, cell, BATCH_SIZE, learning_rate)
+        _EXPLICIT[cell] = (layer, step, train, layer.get_weights())
+    layer, step, train, weights = _EXPLICIT[cell]
+    layer.set_weights(weights)
+    train.optimizer.learning_rate = learning_rate
+    return layer, step, train
+
+
+EPOCHS_EXPLICIT_REPRO = """
+layer, step, train = explicit_state_models(keras, {cell!r}, {batch_size}, 0.0)  # lr 0: the weights stay
+chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
+targets = [np.zeros(chunk.shape[:2] + (UNITS,), "float32") for chunk in chunks]
+state = [np.zeros(({batch_size}, UNITS), "float32") for _ in range(state_size({cell!r}))]
+for epoch in range(2):  # two epochs, no reset in between: the state carries on
+    states, losses = train_carrying_state(impl, step, train, chunks, targets, state)
+    expect(all(np.isfinite(losses)), f"epoch {{epoch + 1}}: losses {{losses}}")
+    state = states[-1]
+_, expected = run_sequence({cell!r}, layer.get_weights(), as_streams(chunks * 2))
+for k, (value, reference) in enumerate(zip(state, expected)):
+    expect_close(f"state[{{k}}] after training on the data twice, against no reset in between", value, reference)
+"""
+
+
+# Slow: traces the train and step functions of two new models per cell (2-20 s on tf-keras and
+# JAX), as workaround.carry.index-i.explicit-state.
+@pytest.mark.slow
+@pytest.mark.claim("workaround.carry.across-epochs.explicit-state")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_across_epochs_explicit_state(keras, impl, check, rng, cell):
+    """Two epochs of training with the state as explicit inputs and outputs, carried by hand and
+    not reset between them: every step trains, and the state after the data twice is the NumPy
+    cells' on the data run twice with no reset in between."""
+    batches = 2
+    check.reproduce(EPOCHS_EXPLICIT_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=batches),
+                    extra=(explicit_state_models, train_carrying_state))
+    layer, step, train = explicit_state(keras, cell, 0.0)
+    chunks = rnn.batches(rng, BATCH_SIZE, batches)
+    targets = [np.zeros(chunk.shape[:2] + (UNITS,), "float32") for chunk in chunks]
+    state = [np.zeros((BATCH_SIZE, UNITS), "float32") for _ in range(state_size(cell))]
+    for epoch in range(2):
+        states, losses = train_carrying_state(impl, step, train, chunks, targets, state)
+        check.that(all(np.isfinite(losses)), f"epoch {epoch + 1} returned the losses {losses}",
+                   "finite losses")
+        state = states[-1]
+    weights = layer.get_weights()
+    _, expected = reference_cells.run_sequence(cell, weights, rnn.as_streams(chunks * 2))
+    _, one_pass = reference_cells.run_sequence(cell, weights, rnn.as_streams(chunks))
+    check.precondition(max(max_difference(a, b) for a, b in zip(expected, one_pass)) > ATOL,
+                       "the first epoch's state changing the second epoch's (so that a reset in "
+                       "between can be told apart)")
+    check.all_close("state after training on the data twice", state, expected,
+                    expected_what="the NumPy cells on the data run twice with no reset in between")
+
+
+SAME_UPDATE_EXPLICIT_REPRO = """
+weights = stateful_model(keras, {cell!r}, {batch_size}).get_weights()
+rng = np.random.default_rng(0)
+(x,) = batches(rng, {batch_size}, 1)
+y = rng.standard_normal(({batch_size}, TIMESTEPS, UNITS)).astype("float32")
+layer, step, train = explicit_state_models(keras, {cell!r}, {batch_size}, 0.1)
+train.set_weights(weights)
+zeros = [np.zeros(({batch_size}, UNITS), "float32") for _ in range(state_size({cell!r}))]
+train.train_on_batch([x, *zeros], y)  # one SGD step from the zero state, passed explicitly
+twin = stateful_model(keras, {cell!r}, {batch_size}, stateful=False)
+twin.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="mse")
+twin.set_weights(weights)
+twin.train_on_batch(x, y)
+precondition(any(np.any(a != b) for a, b in zip(twin.get_weights(), weights)), "the step changes the weights")
+for k, (value, reference) in enumerate(zip(train.get_weights(), twin.get_weights())):
+    expect_close(f"weight[{{k}}] after the explicit-state step, against the stateless twin", value, reference, atol=1e-5)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.claim("workaround.state.same-update.explicit-state")
+@pytest.mark.parametrize("cell", rnn.CELLS)
+def test_same_update_explicit_state(keras, models, impl, check, rng, cell):
+    """One SGD step from the zero state, passed as explicit inputs, updates the weights as the
+    stateless twin and as the mean of the per-sample steps do."""
+    check.reproduce(SAME_UPDATE_EXPLICIT_REPRO.format(cell=cell, batch_size=BATCH_SIZE),
+                    extra=(explicit_state_models,))
+    weights = models.model(cell, BATCH_SIZE).get_weights()
+    (x,) = rnn.batches(rng, BATCH_SIZE, 1)
+    y = rng.standard_normal((BATCH_SIZE, TIMESTEPS, UNITS)).astype("float32")
+    _, _, train = explicit_state(keras, cell, 0.1)
+    train.set_weights(weights)
+    zeros = [np.zeros((BATCH_SIZE, UNITS), "float32") for _ in range(state_size(cell))]
+    train.train_on_batch([x, *zeros], y)
+    explicit = [np.array(w, dtype="float64") for w in train.get_weights()]
+    start = [np.array(w, dtype="float64") for w in weights]
+    stateless = one_sgd_step(models, cell, weights, x, y, stateful=False)
+    per_sample = [one_sgd_step(models, cell, weights, x[i:i + 1], y[i:i + 1], stateful=False)
+                  for i in range(BATCH_SIZE)]
+    mean_of_samples = [w0 + np.mean([sample[k] - w0 for sample in per_sample], axis=0)
+                       for k, w0 in enumerate(start)]
+    check.precondition(max(max_difference(a, b) for a, b in zip(stateless, start)) > 0,
+                       "the stateless twin's SGD step changing the weights")
+    for name, expected in (("the stateless twin", stateless),
+                           ("the mean of per-sample steps", mean_of_samples)):
+        check.all_close("weights after one explicit-state step from zeros", explicit, expected,
+                        atol=1e-5, expected_what=name)
