@@ -925,8 +925,15 @@ DIRECT_CALLS = {
 }
 
 
+# Slow: the cases that take 3-6 s each on JAX (a ConvLSTM, a stateful and a stateless model
+# fed four batches, dropout's eager calls); the not-slow suite keeps the other six (1.5-2.5 s).
+SLOW_DIRECT_CALLS = ("carry.long-range", "dropout.inference-carry", "convlstm.carry")
+
+
 @pytest.mark.parametrize("target", [
-    pytest.param(target, id=target, marks=pytest.mark.claim(f"workaround.{target}.direct-calls"))
+    pytest.param(target, id=target,
+                 marks=[pytest.mark.claim(f"workaround.{target}.direct-calls"),
+                        *([pytest.mark.slow] if target in SLOW_DIRECT_CALLS else [])])
     for target in DIRECT_CALLS])
 def test_path_direct_calls(built_models, models, keras, impl, check, rng, target):
     """The claim's own check (its direct-call case, on one cell) under the workaround's id:
