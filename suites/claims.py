@@ -250,6 +250,21 @@ CLAIMS = {
               "tensorflow/tensorflow#42193 (a reset ignores get_initial_state); Keras RNN docs, "
               "custom cells' `get_initial_state`",
               kind="workaround", workaround_for="reset.custom-initial"),
+        # The model resets Keras 3 lacks, on Bidirectional, ConvLSTM and mixed precision: each
+        # claim's own model-reset case with the walk in place of model.reset_states().
+        *(Claim(f"workaround.{target}.walk-layers",
+                f"In place of model.reset_states(): zeros assigned to every state of every "
+                f"stateful layer found by walking the model clear {what}, as the claim's model "
+                f"reset promises.",
+                "the walk of workaround.reset.model.walk-layers (keras-team/tf-keras#61; "
+                "tensorflow/tensorflow#38403)",
+                kind="workaround", workaround_for=target)
+          for target, what in {
+              "bidirectional.reset": "both halves of a Bidirectional layer (all four states)",
+              "convlstm.reset": "a ConvLSTM1D's h and c",
+              "dtype.mixed-precision": "an LSTM's float16 state under mixed_float16, keeping its "
+                                       "dtype",
+          }.items()),
         # Direct calls, the path on which Keras 3 on JAX carries the state: each one is the
         # claim's own check with every batch fed by model(batch) (test_workarounds.py). The
         # claim, and what its direct calls carry:

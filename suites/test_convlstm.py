@@ -161,28 +161,33 @@ RESETS = {"layer": "layer.reset_states()", "model": "model.reset_states()"}
 @pytest.mark.claim("convlstm.reset")
 @pytest.mark.parametrize("how", list(RESETS))
 @pytest.mark.parametrize("name", NAMES)
-def test_convlstm_reset(convlstm_models, impl, check, rng, name, how):
+def test_convlstm_reset(convlstm_models, impl, check, rng, name, how, walk=None):
     """layer.reset_states() (and model.reset_states() where the implementation has it) returns
-    a stateful ConvLSTM's h and c to zero."""
+    a stateful ConvLSTM's h and c to zero. ``walk``: see test_paths.test_bidirectional_reset."""
     model, layer = built(convlstm_models, name)
-    check.reproduce(RESET_REPRO.format(**repro_fields(name, batches=1, reset=RESETS[how])),
-                    extra=REFERENCE)
-    fill_then_reset(check, impl, model, layer, convlstm_batches(rng, name, 1)[0], how, 2)
+    code = RESETS[how] if walk is None else walk.code
+    check.reproduce(RESET_REPRO.format(**repro_fields(name, batches=1, reset=code)),
+                    extra=REFERENCE + (() if walk is None else tuple(walk.helpers)))
+    fill_then_reset(check, impl, model, layer, convlstm_batches(rng, name, 1)[0], how, 2, walk)
 
 
-def fill_then_reset(check, impl, model, layer, chunk, how, count):
+def fill_then_reset(check, impl, model, layer, chunk, how, count, walk=None):
     """One direct call of ``chunk`` fills the ``count`` state arrays (a precondition: all
-    non-zero), then the reset ``how`` must return every one of them to zero. Returns the states
-    (before, after)."""
+    non-zero), then the reset ``how`` (or the workaround's ``walk``) must return every one of
+    them to zero. Returns the states (before, after)."""
+    code = RESETS[how] if walk is None else walk.code
     model(chunk)  # one direct call: every backend carries through it
     before = state_values(impl, layer)
     check.precondition(len(before) == count and all(np.any(state != 0) for state in before),
                        f"{count} state arrays, all non-zero before the reset",
                        f"{len(before)} states, {sum(bool(np.any(s)) for s in before)} non-zero")
-    (layer if how == "layer" else model).reset_states()
+    if walk is not None:
+        walk.run(model)
+    else:
+        (layer if how == "layer" else model).reset_states()
     after = state_values(impl, layer)
     check.same_count("states after the reset", after, before)
     for k, state in enumerate(after):
-        check.close(f"state[{k}] after {RESETS[how]}", state, np.zeros_like(before[k]),
+        check.close(f"state[{k}] after {code}", state, np.zeros_like(before[k]),
                     atol=0.0, expected_what="zeros (the fresh state)")
     return before, after

@@ -145,22 +145,24 @@ expect_close("outputs of the first batch again after the reset", out, sequence, 
 @pytest.mark.claim("dtype.mixed-precision")
 @pytest.mark.parametrize("how", list(RESETS))
 @pytest.mark.parametrize("cell", CELLS)
-def test_mixed_precision_reset(mixed_models, impl, check, rng, cell, how):
+def test_mixed_precision_reset(mixed_models, impl, check, rng, cell, how, walk=None):
     """Under mixed_float16 a reset returns the state to zero, keeps its dtype, and the layer
-    then runs from zero as the NumPy cells do."""
+    then runs from zero as the NumPy cells do. ``walk``: see test_paths.test_bidirectional_reset."""
     model, layer = mixed_model(mixed_models, cell)
+    code = RESETS[how] if walk is None else walk.code
     check.reproduce(RESET_REPRO.format(policy=POLICY, cell=cell, batch_size=BATCH_SIZE, batches=1,
-                                       timesteps=TIMESTEPS, reset=RESETS[how], atol=FLOAT16_ATOL))
+                                       timesteps=TIMESTEPS, reset=code, atol=FLOAT16_ATOL),
+                    extra=() if walk is None else walk.helpers)
     check_computes_in_float16(check, layer)
     chunk = rnn.batches(rng, BATCH_SIZE, 1, timesteps=TIMESTEPS)[0]
     before, after = fill_then_reset(check, impl, model, layer, chunk, how,
-                                    reference_cells.state_size(cell))
+                                    reference_cells.state_size(cell), walk)
     for k, state in enumerate(after):
         check.that(state.dtype == before[k].dtype,
-                   f"state[{k}] is {state.dtype} after {RESETS[how]}, {before[k].dtype} before",
+                   f"state[{k}] is {state.dtype} after {code}, {before[k].dtype} before",
                    f"the state keeps its dtype ({before[k].dtype}) through the reset")
     again = impl.to_numpy(model(chunk))
     weights = [float16(weight) for weight in layer.get_weights()]
     sequence, _ = reference_cells.run_sequence(cell, weights, float16(chunk))
-    check.close(f"outputs of the same batch after {RESETS[how]} under {POLICY}", again, sequence,
+    check.close(f"outputs of the same batch after {code} under {POLICY}", again, sequence,
                 atol=FLOAT16_ATOL, expected_what="the NumPy cells from the zero state")

@@ -417,12 +417,15 @@ RESETS = {"layer": "layer.reset_states()", "model": "model.reset_states()"}
 @pytest.mark.claim("bidirectional.reset")
 @pytest.mark.parametrize("how", list(RESETS))
 @pytest.mark.parametrize("cell", rnn.CELLS)
-def test_bidirectional_reset(path_models, impl, check, rng, cell, how):
+def test_bidirectional_reset(path_models, impl, check, rng, cell, how, walk=None):
     """Bidirectional.reset_states() (and model.reset_states() where the implementation has it)
-    returns both halves' states to zero."""
+    returns both halves' states to zero. ``walk``: a workaround's reset of the whole model in
+    place of model.reset_states() (``code``, ``run(model)``, ``helpers``; test_workarounds.py)."""
     model, layer = bidirectional(path_models, cell)
+    code = RESETS[how] if walk is None else walk.code
     check.reproduce(BIDIRECTIONAL_RESET_REPRO.format(cell=cell, batch_size=BATCH_SIZE,
-                                                     batches=1, reset=RESETS[how]))
+                                                     batches=1, reset=code),
+                    extra=() if walk is None else walk.helpers)
     model(rnn.batches(rng, BATCH_SIZE, 1)[0])  # one direct call fills all four states
     halves = (layer.forward_layer, layer.backward_layer)
     before = [state for half in halves for state in state_values(impl, half)]
@@ -430,11 +433,14 @@ def test_bidirectional_reset(path_models, impl, check, rng, cell, how):
                        and all(np.any(state != 0) for state in before),
                        "every state of both halves non-zero before the reset",
                        f"{len(before)} states, {sum(bool(np.any(s)) for s in before)} non-zero")
-    (layer if how == "layer" else model).reset_states()
+    if walk is not None:
+        walk.run(model)
+    else:
+        (layer if how == "layer" else model).reset_states()
     after = [state for half in halves for state in state_values(impl, half)]
     check.same_count("states of both halves after the reset", after, before)
     for k, state in enumerate(after):
-        check.close(f"state[{k}] (forward, then backward) after {RESETS[how]}", state,
+        check.close(f"state[{k}] (forward, then backward) after {code}", state,
                     np.zeros_like(before[k]), atol=0.0, expected_what="zeros")
 
 

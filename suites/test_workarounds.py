@@ -7,6 +7,7 @@ outputs). Its catalogue entry (``suites/claims.py``) names the claim it works ar
 """
 
 import contextlib
+import types
 import zlib
 
 import numpy as np
@@ -939,6 +940,38 @@ def test_path_direct_calls(built_models, models, keras, impl, check, rng, target
     """The claim's own check (its direct-call case, on one cell) under the workaround's id:
     model(batch) batch by batch carries the state on that path as the NumPy reference does."""
     DIRECT_CALLS[target](built_models, models, keras, impl, check, rng)
+
+
+# -- model resets of Bidirectional, ConvLSTM and mixed precision: walk the model -----------------
+# Each claim's own model-reset case, with reset_all_states(model) in place of model.reset_states()
+# (Keras 3 has none): the same preconditions (every state non-zero first) and the same verdict.
+WALK_RESET = types.SimpleNamespace(
+    code="reset_all_states(model)  # in place of model.reset_states()",
+    run=reset_all_states, helpers=WORKAROUND_HELPERS)
+
+
+def mixed_precision_walk(built_models, keras, impl, check, rng):
+    with global_policy(keras, dtype_checks.POLICY):
+        dtype_checks.test_mixed_precision_reset(built_models, impl, check, rng, "LSTM", "model",
+                                                walk=WALK_RESET)
+
+
+MODEL_RESET_WALKS = {
+    "bidirectional.reset": lambda b, k, i, c, r: path_checks.test_bidirectional_reset(
+        b, i, c, r, "LSTM", "model", walk=WALK_RESET),
+    "convlstm.reset": lambda b, k, i, c, r: convlstm_checks.test_convlstm_reset(
+        b, i, c, r, "ConvLSTM1D", "model", walk=WALK_RESET),
+    "dtype.mixed-precision": mixed_precision_walk,
+}
+
+
+@pytest.mark.parametrize("target", [
+    pytest.param(target, id=target, marks=pytest.mark.claim(f"workaround.{target}.walk-layers"))
+    for target in MODEL_RESET_WALKS])
+def test_model_reset_walk(built_models, models, keras, impl, check, rng, target):
+    """The claim's own model-reset case (on one cell) under the workaround's id: zeros assigned
+    to every state of every stateful layer found by walking the model clear them all."""
+    MODEL_RESET_WALKS[target](built_models, keras, impl, check, rng)
 
 
 # -- carry.across-epochs, state.same-update: the explicit-state recipe (trains on torch) ---------
