@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from harness.markdown import SYMBOLS, cell, headline, table, telling_case
 from harness.results import NON_HOLDING
+from suites.claims import CLAIMS, NO_WORKAROUND_CHECK
 
 
 def worked_around(claim: dict) -> str | None:
@@ -16,7 +17,6 @@ def worked_around(claim: dict) -> str | None:
         return claim["workaround_for"]
     if claim.get("kind") != "workaround":
         return None
-    from suites.claims import CLAIMS
     known = CLAIMS.get(claim["id"])
     return known.workaround_for if known is not None else None
 
@@ -55,10 +55,12 @@ def rows(claims: list[dict]) -> list[dict]:
     for claim in claims:
         if claim["id"] not in groups and worked_around(claim) is None \
                 and claim["verdict"] in NON_HOLDING:
+            tried = NO_WORKAROUND_CHECK.get(claim["id"])
             found.append({"claim": claim["id"],
                           "claim verdict": f"{SYMBOLS[claim['verdict']]} {claim['verdict']}",
                           "workaround": "none found", "workaround verdict": "–",
-                          "note": "no workaround check yet"})
+                          "note": cell(f"no workaround check: {tried}" if tried
+                                       else "no workaround check yet")})
     return found
 
 

@@ -305,3 +305,32 @@ CLAIMS = {
               "breaks autograd)", kind="workaround", workaround_for="state.same-update"),
     ]
 }
+
+
+# Findings with no workaround check: what was tried, shown by the reports' Workarounds section
+# beside "none found" (where the claim does not hold on the implementation of the report).
+NO_WORKAROUND_CHECK = {
+    "carry.rows-isolated":
+        "inconclusive, not failing: where predict carries no state (Keras 3 on JAX) no row can "
+        "reach another through it; on the direct-call path that carries, "
+        "workaround.carry.index-i.direct-calls checks every row against the NumPy cells",
+    "setup.shuffle-false":
+        "the order fit trains in cannot be seen where fit carries no state (JAX) or raises "
+        "(torch); no fit option helps there. The explicit-state recipe "
+        "(workaround.carry.index-i.explicit-state) trains in the order of the user's own loop",
+    "carry.compiled-vs-eager":
+        "on JAX no compile mode makes fit, evaluate or predict carry; direct calls do "
+        "(workaround.carry.index-i.direct-calls). On torch training raises in every mode; the "
+        "explicit-state recipe under each mode is not tried yet",
+    "carry.steps-per-execution":
+        "an option of fit, evaluate and predict, which carry no state on JAX and raise in "
+        "training on torch; the workarounds replace them (direct calls, the explicit-state "
+        "recipe), which have no steps_per_execution",
+    "carry.input-pipeline":
+        "feeding a pipeline's batches to model(batch) one by one is the direct-calls "
+        "workaround (workaround.carry.index-i.direct-calls); no check feeds a tf.data, "
+        "PyDataset or generator that way yet",
+    "train.instability":
+        "on torch the stateful models' training raises; the cosine benchmark trained with the "
+        "explicit-state recipe is not tried yet (minutes per model)",
+}
