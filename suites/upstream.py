@@ -12,7 +12,7 @@ it, and the reports say so beside the verdict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 CHECKED = "2026-12-01"
 KERAS_3 = ("keras-tensorflow", "keras-jax", "keras-torch")
@@ -108,8 +108,58 @@ TORCH_STEPS = Thread(
 OLD_PARTIAL_BATCH = Thread(
     "keras-team/keras", 9036, "ValueError: In a stateful network, you should only pass inputs "
     "with a number of samples...", "closed", relation="related",
-    note="Keras 2.1 refused a partial batch with this error; no thread reports that it is now "
-    "accepted silently")
+    note="Keras 2.1 refused a partial batch with this error")
+KERAS1_VALIDATION_SPLIT = Thread(
+    "keras-team/keras", 1853, "input size must be a multiple of batch_input_shape : after "
+    "validation split", "closed", relation="related",
+    note="Keras 1: a validation split that left a partial batch raised an error, as documented "
+    "for stateful networks")
+BATCH_MISMATCH = Thread(
+    "keras-team/keras", 21183,
+    "stateful=True RNN silently broadcasts input when batch_size mismatch occurs", "open",
+    relation="related", note="Keras 3, TF backend: a direct call with another batch size was "
+    "accepted silently; the check added for it (#21742) does not stop a last partial batch of "
+    "predict, evaluate or fit on 3.15.1")
+BATCH_MISMATCH_FIX = Thread(
+    "keras-team/keras", 21742, "Raise exception on batch_size mismatch for stateful RNNs",
+    "merged", relation="related", pull=True,
+    note="in Keras 3.12 and later; it checks the batch size only where it is known when the "
+    "call is traced (not None), and a last partial batch still passes on 3.15.1")
+TF_INITIAL_STATE = Thread(
+    "tensorflow/tensorflow", 42193,
+    "Keras RNNs do not respect get_initial_state if stateful=True", "closed", relation="related",
+    note="TF 2.3: a stateful RNN started from zeros despite the cell's get_initial_state; a "
+    "freshly built layer now starts from it, the reset still assigns zeros")
+SPIKING_RESET = Thread(
+    "nengo/keras-spiking", 12, "Reset layer states to get_initial_state", "merged",
+    relation="related", pull=True,
+    note="a downstream library overriding reset_states() because the Keras reset assigns zeros")
+MIXED_PRECISION_BUILD = Thread(
+    "keras-team/keras", 20605, "Mixed-precision stateful LSTM/GRU training not working",
+    "closed", relation="related", note="Keras 3.7: a stateful LSTM or GRU under mixed_float16 "
+    "failed to build (a float16 initial state for a float32 variable)")
+TF_KERAS_MIXED_PRECISION = Thread(
+    "keras-team/keras", 15140, "Mixed precision not working with stateful LSTM/GRU", "closed",
+    relation="related", note="TF 2.5: the same build error; closed after a maintainer's fix")
+TF_BIDIRECTIONAL_RESET = Thread(
+    "tensorflow/tensorflow", 34055,
+    "model.reset_states() does not work for bidirectional-RNNs in tf.keras.", "closed",
+    relation="related", note="TF 2.0: the model reset left a Bidirectional layer's states")
+TF_BIDIRECTIONAL_RESET_22 = Thread(
+    "tensorflow/tensorflow", 38403,
+    "model.reset_states() does not work for bidirectional-RNNs in tf.keras", "closed",
+    relation="related", note="TF 2.2: the model reset raised AttributeError in the "
+    "Bidirectional wrapper")
+TF_CONVLSTM_RESET = Thread(
+    "tensorflow/tensorflow", 48863, "Stateful ConvLSTM2D reset_states() throws error", "closed",
+    relation="related", note="TF 2.4: ConvLSTM2D.reset_states() raised TypeError")
+
+
+def related(*threads: Thread) -> tuple[Thread, ...]:
+    """The same threads as ``related``: they track another part of a finding (a finding whose
+    other cases nothing tracks stays "not found upstream")."""
+    return tuple(replace(thread, relation="related") for thread in threads)
+
 
 JAX_SEARCHES = (
     "JAX backend stateful LSTM does not keep state between batches predict fit",
@@ -126,11 +176,40 @@ TORCH_SEARCHES = (
     "torch backend stateful LSTM training one of the variables needed for gradient computation "
     "has been modified by an inplace operation",
 )
+EQUAL_BATCHES_SEARCHES = (
+    "stateful LSTM predict last partial batch padded silently batch size not divisible",
+    "stateful model predict does not raise error when number of samples not multiple of "
+    "batch size keras 3",
+)
+EQUAL_BATCHES_NOTE = "predict, evaluate and fit accept a last partial batch silently"
+RESET_THREADS = (DOCS_OUTDATED, TF_STATEFUL_BATCH, TF_KERAS_MODEL_RESET)
+TORCH_THREADS = (TORCH_INPLACE, TORCH_INPLACE_FIX, TORCH_CUDNN, TORCH_CUDNN_FIX)
+TORCH_NOTE = "training a stateful layer (train_on_batch, fit) raises the in-place error on CPU"
+MODEL_RESET_NOTE = ("only the model-reset cases fail: Keras 3 models have no reset_states() "
+                    "(see reset.model)")
+VALIDATION_SEARCHES = (
+    "stateful model fit validation_data last partial batch no error batch size mismatch",
+    "stateful RNN batch size different from state batch size no error Keras 3 silently",
+    "Raise exception on batch_size mismatch for stateful RNNs",
+)
+CUSTOM_INITIAL_SEARCHES = (
+    "stateful RNN reset_states ignores custom get_initial_state cell, resets to zeros",
+    "keras 3 reset_states stateful RNN custom cell get_initial_state zeros after reset",
+    "RNN.reset_state assigns zeros_like instead of cell get_initial_state",
+)
+MIXED_PRECISION_SEARCHES = (
+    "torch backend mixed_float16 stateful LSTM states not updated remain zero",
+    "keras torch backend stateful LSTM GRU mixed precision float16 state not carried between "
+    "batches",
+    "Mixed-precision stateful LSTM/GRU training not working Keras 3 fix",
+)
+TORCH_MIXED_NOTE = ("under mixed_float16 a stateful LSTM or GRU on keras-torch stores no state: "
+                    "its state stays zero through call, predict, evaluate and fit, so the reset "
+                    "cannot be observed")
 
 FINDINGS = [
     Finding("reset.model", KERAS_3,
-            (DOCS_OUTDATED, TF_STATEFUL_BATCH, TF_KERAS_MODEL_RESET), RESET_SEARCHES,
-            note="Keras 3 models have no reset_states()"),
+            RESET_THREADS, RESET_SEARCHES, note="Keras 3 models have no reset_states()"),
     Finding("reset.fresh", ("keras-tensorflow", "keras-torch"),
             (DOCS_OUTDATED, TF_STATEFUL_BATCH), RESET_SEARCHES,
             note="the model-level reset the claim uses is gone (see reset.model)"),
@@ -140,11 +219,11 @@ FINDINGS = [
     Finding("setup.batch-size-required", KERAS_3,
             (BATCH_INPUT_SHAPE, DOCS_OUTDATED, TF_STATEFUL_BATCH),
             ("Keras 3 batch_input_shape Unrecognized keyword arguments passed to LSTM stateful",)),
-    Finding("setup.equal-batches", KERAS_3 + ("tf-keras",), (OLD_PARTIAL_BATCH,), (
-        "stateful LSTM predict last partial batch padded silently batch size not divisible",
-        "stateful model predict does not raise error when number of samples not multiple of "
-        "batch size keras 3",
-    ), note="predict, evaluate and fit accept a last partial batch silently"),
+    Finding("setup.equal-batches", KERAS_3,
+            (BATCH_MISMATCH, BATCH_MISMATCH_FIX, OLD_PARTIAL_BATCH), EQUAL_BATCHES_SEARCHES
+            + VALIDATION_SEARCHES[1:], note=EQUAL_BATCHES_NOTE),
+    Finding("setup.equal-batches", ("tf-keras",), (OLD_PARTIAL_BATCH,), EQUAL_BATCHES_SEARCHES,
+            note=EQUAL_BATCHES_NOTE),
     Finding("reset.stacked-cells", ("keras-tensorflow", "keras-torch"), (TF_MULTILAYER,), (
         "stateful RNN stacked cells ListWrapper object has no attribute assign reset_states",
         "Keras 3 StackedRNNCells stateful=True reset_states error list of cells",
@@ -157,13 +236,62 @@ FINDINGS = [
         "carry.unroll", "carry.go-backwards", "carry.compiled-vs-eager",
         "dropout.inference-carry", "carry.steps-per-execution", "bidirectional.carry",
         "bidirectional.reset", "mask.keeps-state", "sequence.any-order")),
-    *(Finding(claim, ("keras-torch",),
-              (TORCH_INPLACE, TORCH_INPLACE_FIX, TORCH_CUDNN, TORCH_CUDNN_FIX), TORCH_SEARCHES,
-              "training a stateful layer (train_on_batch, fit) raises the in-place error on CPU")
+    *(Finding(claim, ("keras-torch",), TORCH_THREADS, TORCH_SEARCHES, TORCH_NOTE)
       for claim in ("carry.index-i", "carry.across-epochs", "carry.compiled-vs-eager",
                     "state.same-update", "setup.shuffle-false")),
     Finding("carry.steps-per-execution", ("keras-torch",), (TORCH_STEPS,),
             ("steps_per_execution must be 1 with the PyTorch backend",)),
+    # Model-reset cases only (bidirectional.reset also fails on keras-jax: a JAX finding above).
+    Finding("bidirectional.reset", ("keras-tensorflow", "keras-torch"),
+            RESET_THREADS + (TF_BIDIRECTIONAL_RESET, TF_BIDIRECTIONAL_RESET_22), RESET_SEARCHES
+            + ("Keras 3 Bidirectional stateful reset_states model has no attribute reset_states "
+               "ConvLSTM2D",), MODEL_RESET_NOTE),
+    Finding("convlstm.reset", KERAS_3, RESET_THREADS + (TF_CONVLSTM_RESET,), RESET_SEARCHES
+            + ("Keras 3 Bidirectional stateful reset_states model has no attribute reset_states "
+               "ConvLSTM2D",), MODEL_RESET_NOTE),
+    Finding("dtype.mixed-precision", ("keras-tensorflow",), RESET_THREADS, RESET_SEARCHES,
+            MODEL_RESET_NOTE),
+    Finding("dtype.mixed-precision", ("keras-jax",), related(*RESET_THREADS),
+            JAX_SEARCHES + RESET_SEARCHES,
+            JAX_NOTE + " (under mixed_float16 too); the model-reset cases fail as reset.model"),
+    Finding("dtype.mixed-precision", ("keras-torch",),
+            (MIXED_PRECISION_BUILD, TF_KERAS_MIXED_PRECISION), MIXED_PRECISION_SEARCHES,
+            TORCH_MIXED_NOTE),
+    *(Finding(claim, ("keras-torch",), (MIXED_PRECISION_BUILD,), MIXED_PRECISION_SEARCHES,
+              TORCH_MIXED_NOTE)
+      for claim in ("workaround.dtype.mixed-precision.walk-layers",
+                    "workaround.dtype.mixed-precision.direct-calls")),
+    # A reset assigns zeros, not the cell's get_initial_state (the layer cases, everywhere).
+    Finding("reset.custom-initial", ("tf-keras",), (TF_INITIAL_STATE, SPIKING_RESET),
+            CUSTOM_INITIAL_SEARCHES, "layer.reset_states() and model.reset_states() assign "
+            "zeros, while a freshly built layer starts from get_initial_state"),
+    Finding("reset.custom-initial", KERAS_3,
+            (TF_INITIAL_STATE, SPIKING_RESET) + related(*RESET_THREADS),
+            CUSTOM_INITIAL_SEARCHES + RESET_SEARCHES, "RNN.reset_state() assigns zeros, while "
+            "a freshly built layer starts from get_initial_state; the model-reset cases fail "
+            "as reset.model"),
+    # A last partial validation batch accepted silently.
+    Finding("carry.validation", ("keras-tensorflow",),
+            (BATCH_MISMATCH, BATCH_MISMATCH_FIX, OLD_PARTIAL_BATCH), VALIDATION_SEARCHES,
+            "fit(validation_data=...) accepts a last partial validation batch silently"),
+    Finding("carry.validation", ("tf-keras",), (OLD_PARTIAL_BATCH, KERAS1_VALIDATION_SPLIT),
+            VALIDATION_SEARCHES[:1] + (
+                "tf-keras stateful LSTM validation_data not divisible by batch size no error "
+                "evaluate partial batch",),
+            "fit(validation_data=...) accepts a last partial validation batch silently"),
+    # JAX: nothing carries, through these paths too.
+    *(Finding(claim, ("keras-jax",), (), JAX_SEARCHES + extra, JAX_NOTE)
+      for claim, extra in (
+          ("carry.input-pipeline", ("stateful LSTM PyDataset generator fit JAX backend state "
+                                    "reset every batch",)),
+          ("convlstm.carry", ("Keras 3 JAX stateful ConvLSTM2D state not updated between "
+                              "batches",)),
+          ("workaround.setup.equal-batches.whole-batches", ()),
+          ("workaround.carry.validation.separate-validation", ()))),
+    # keras-torch: the in-place autograd error whenever these claims train.
+    *(Finding(claim, ("keras-torch",), TORCH_THREADS, TORCH_SEARCHES, TORCH_NOTE)
+      for claim in ("learn.cross-batch", "train.instability", "carry.validation",
+                    "carry.input-pipeline", "workaround.carry.validation.separate-validation")),
 ]
 
 
