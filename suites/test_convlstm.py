@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from fixtures import reference_convlstm, rnn
-from suites.test_paths import PathModels, state_values
+from suites.test_paths import RESETS, PathModels, apply_reset, reset_code, state_values
 
 BATCH_SIZE = 2
 # Two batches: one carry from batch to batch. Each direct call costs 1.5-2 s on JAX (the RNN's
@@ -155,7 +155,6 @@ expect(len(after) == len(before), f"{{len(after)}} states after the reset, {{len
 for k, (state, old) in enumerate(zip(after, before)):
     expect(state.shape == old.shape and not np.any(state), f"state[{{k}}] is zero, shape {{old.shape}}, after the reset")
 """
-RESETS = {"layer": "layer.reset_states()", "model": "model.reset_states()"}
 
 
 @pytest.mark.claim("convlstm.reset")
@@ -163,9 +162,9 @@ RESETS = {"layer": "layer.reset_states()", "model": "model.reset_states()"}
 @pytest.mark.parametrize("name", NAMES)
 def test_convlstm_reset(convlstm_models, impl, check, rng, name, how, walk=None):
     """layer.reset_states() (and model.reset_states() where the implementation has it) returns
-    a stateful ConvLSTM's h and c to zero. ``walk``: see test_paths.test_bidirectional_reset."""
+    a stateful ConvLSTM's h and c to zero. ``walk``: see test_paths.reset_code."""
     model, layer = built(convlstm_models, name)
-    code = RESETS[how] if walk is None else walk.code
+    code = reset_code(how, walk)
     check.reproduce(RESET_REPRO.format(**repro_fields(name, batches=1, reset=code)),
                     extra=REFERENCE + (() if walk is None else tuple(walk.helpers)))
     fill_then_reset(check, impl, model, layer, convlstm_batches(rng, name, 1)[0], how, 2, walk)
@@ -175,16 +174,13 @@ def fill_then_reset(check, impl, model, layer, chunk, how, count, walk=None):
     """One direct call of ``chunk`` fills the ``count`` state arrays (a precondition: all
     non-zero), then the reset ``how`` (or the workaround's ``walk``) must return every one of
     them to zero. Returns the states (before, after)."""
-    code = RESETS[how] if walk is None else walk.code
+    code = reset_code(how, walk)
     model(chunk)  # one direct call: every backend carries through it
     before = state_values(impl, layer)
     check.precondition(len(before) == count and all(np.any(state != 0) for state in before),
                        f"{count} state arrays, all non-zero before the reset",
                        f"{len(before)} states, {sum(bool(np.any(s)) for s in before)} non-zero")
-    if walk is not None:
-        walk.run(model)
-    else:
-        (layer if how == "layer" else model).reset_states()
+    apply_reset(model, layer, how, walk)
     after = state_values(impl, layer)
     check.same_count("states after the reset", after, before)
     for k, state in enumerate(after):

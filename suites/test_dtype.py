@@ -13,7 +13,7 @@ import pytest
 
 from fixtures import reference_cells, rnn
 from suites.test_convlstm import RESETS, fill_then_reset
-from suites.test_paths import PathModels, state_values
+from suites.test_paths import PathModels, reset_code, state_values
 
 POLICY = "mixed_float16"
 # Each direct call costs 1.5-2 s on JAX (its scan compiled again on every eager call): the
@@ -147,9 +147,9 @@ expect_close("outputs of the first batch again after the reset", out, sequence, 
 @pytest.mark.parametrize("cell", CELLS)
 def test_mixed_precision_reset(mixed_models, impl, check, rng, cell, how, walk=None):
     """Under mixed_float16 a reset returns the state to zero, keeps its dtype, and the layer
-    then runs from zero as the NumPy cells do. ``walk``: see test_paths.test_bidirectional_reset."""
+    then runs from zero as the NumPy cells do. ``walk``: see test_paths.reset_code."""
     model, layer = mixed_model(mixed_models, cell)
-    code = RESETS[how] if walk is None else walk.code
+    code = reset_code(how, walk)
     check.reproduce(RESET_REPRO.format(policy=POLICY, cell=cell, batch_size=BATCH_SIZE, batches=1,
                                        timesteps=TIMESTEPS, reset=code, atol=FLOAT16_ATOL),
                     extra=() if walk is None else walk.helpers)

@@ -414,15 +414,27 @@ for k, state in enumerate(after):
 RESETS = {"layer": "layer.reset_states()", "model": "model.reset_states()"}
 
 
+def reset_code(how, walk=None):
+    """What the reset ``how`` is in a script; ``walk``: a workaround's reset of the whole model
+    in place of model.reset_states() (``code``, ``run(model)``, ``helpers``; test_workarounds.py)."""
+    return RESETS[how] if walk is None else walk.code
+
+
+def apply_reset(model, layer, how, walk=None):
+    if walk is not None:
+        walk.run(model)
+    else:
+        (layer if how == "layer" else model).reset_states()
+
+
 @pytest.mark.claim("bidirectional.reset")
 @pytest.mark.parametrize("how", list(RESETS))
 @pytest.mark.parametrize("cell", rnn.CELLS)
 def test_bidirectional_reset(path_models, impl, check, rng, cell, how, walk=None):
     """Bidirectional.reset_states() (and model.reset_states() where the implementation has it)
-    returns both halves' states to zero. ``walk``: a workaround's reset of the whole model in
-    place of model.reset_states() (``code``, ``run(model)``, ``helpers``; test_workarounds.py)."""
+    returns both halves' states to zero. ``walk``: see ``reset_code``."""
     model, layer = bidirectional(path_models, cell)
-    code = RESETS[how] if walk is None else walk.code
+    code = reset_code(how, walk)
     check.reproduce(BIDIRECTIONAL_RESET_REPRO.format(cell=cell, batch_size=BATCH_SIZE,
                                                      batches=1, reset=code),
                     extra=() if walk is None else walk.helpers)
@@ -433,10 +445,7 @@ def test_bidirectional_reset(path_models, impl, check, rng, cell, how, walk=None
                        and all(np.any(state != 0) for state in before),
                        "every state of both halves non-zero before the reset",
                        f"{len(before)} states, {sum(bool(np.any(s)) for s in before)} non-zero")
-    if walk is not None:
-        walk.run(model)
-    else:
-        (layer if how == "layer" else model).reset_states()
+    apply_reset(model, layer, how, walk)
     after = [state for half in halves for state in state_values(impl, half)]
     check.same_count("states of both halves after the reset", after, before)
     for k, state in enumerate(after):

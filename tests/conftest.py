@@ -2,8 +2,8 @@
 
 Unit tests (the default, ``pytest tests/``) need no suite run and import a Keras backend only
 where the test is about one. They run on one pytest-xdist worker per core unless ``-n`` is given
-(``-n 0`` for a serial run): most of their time is pytester subprocesses, which overlap well. System tests (``@pytest.mark.system``) run the suite itself in
-fresh processes: the determinism runs, the mutants, the README-only implementation, the repro
+(``-n 0`` for a serial run): most of their time is pytester subprocesses, which overlap well.
+System tests (``@pytest.mark.system``) run the suite itself in fresh processes: the determinism runs, the mutants, the README-only implementation, the repro
 scripts, the clean checkout. They run with ``pytest tests/ --system`` (add ``-n 2``), as CI and
 ``nox -s selftest`` do.
 """
