@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import os
 from dataclasses import dataclass
 
@@ -77,6 +78,26 @@ class KerasImplementation:
             "backend_version": _backend_version(self.backend),
         }
 
+    def installed_versions(self) -> dict | None:
+        """``versions()`` read from the installed distributions, importing nothing.
+
+        The pytest-xdist controller runs no check; it needs the versions only for the header and
+        the results, and importing TensorFlow or JAX there (6-10 s here) would delay every
+        parallel run before its workers start. None where the metadata does not name exactly one
+        distribution of the module (an editable fork, two Keras installed): load() then decides.
+        """
+        distributions = importlib.metadata.packages_distributions().get(self.module, [])
+        if len(set(distributions)) != 1:
+            return None
+        try:
+            return {
+                "keras": importlib.metadata.version(distributions[0]),
+                "backend": self.backend,
+                "backend_version": _backend_version(self.backend),
+            }
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
     def to_numpy(self, x) -> np.ndarray:
         if self.module == "keras":
             return np.asarray(self.keras.ops.convert_to_numpy(x))
@@ -125,6 +146,37 @@ def check_interface(implementation, spec: str) -> None:
         raise ImplementationError(f"{spec}: {', '.join(not_callable)} must be callable")
     if not isinstance(implementation.name, str) or not implementation.name:
         raise ImplementationError(f"{spec}: name must be a non-empty string")
+
+
+def versions_without_loading(implementation) -> dict | None:
+    """The versions a built-in implementation would report, from the installed metadata; None
+    where the metadata does not say, or for a user's own implementation, whose ``versions()``
+    may read anything: those are loaded. One that is not installed is refused here, as
+    ``load()`` would refuse it.
+    """
+    if not isinstance(implementation, KerasImplementation):
+        return None
+    for module in (implementation.module, implementation.backend):
+        if importlib.util.find_spec(module) is None:
+            raise ImplementationError(
+                f"implementation {implementation.name!r} is not installed: no module named {module!r}"
+            )
+    return implementation.installed_versions()
+
+
+def _jax_compilation_cache(folder: str) -> dict[str, str]:
+    return {"JAX_COMPILATION_CACHE_DIR": folder,
+            "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+            "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+
+
+# The environment (by backend, set before load()) that makes one run share its compiled programs.
+# On JAX every check compiles its own model's functions, and most of those programs are the same
+# few (the same cell, shapes and entry point), each compiled in 0.2-2 s. JAX's persistent
+# compilation cache, pointed at a folder of this run only (shared by its xdist workers), compiles
+# each once: the not-slow suite took 131 s with -n 2 here without it, 86 s with it, with the same
+# verdicts. Timed training turns it off (``fixtures.backends.uncached_compilation``).
+COMPILATION_CACHES = {"jax": _jax_compilation_cache}
 
 
 def load(spec: str):

@@ -11,8 +11,10 @@ import fnmatch
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,8 +71,17 @@ def pytest_configure(config):
     if spec is None or runs_project_tests_only(config):
         return  # plugin loaded without its options, or the project's own tests: no Keras to load
     try:
-        implementation, namespace = implementations.load(spec)
-        versions = implementation.versions()
+        implementation = implementations.resolve(spec)
+        if not hasattr(config, "workerinput"):  # the workers inherit the environment
+            share_compiled_programs(config, implementation)
+        # The pytest-xdist controller only reports: its workers load the Keras under test.
+        versions = (implementations.versions_without_loading(implementation)
+                    if parallel_controller(config) else None)
+        if versions:
+            namespace = None
+        else:
+            implementation, namespace = implementations.load(spec)
+            versions = implementation.versions()
         entries = baseline_file.load(config.option.baseline) if config.option.baseline else []
     except (implementations.ImplementationError, baseline_file.BaselineError) as error:
         pytest.exit(f"error: {error}", returncode=2)
@@ -85,6 +96,22 @@ def pytest_configure(config):
     os.environ.setdefault("STATEFUL_RNN_FIGURES", str(figures))
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, "stateful-rnn-results")
+
+
+def share_compiled_programs(config, implementation) -> None:
+    """Point this run (and its workers) at a compilation cache of its own, removed at the end;
+    a cache the user configured is kept."""
+    if getattr(implementation, "backend", None) not in implementations.COMPILATION_CACHES:
+        return
+    folder = tempfile.mkdtemp(prefix="stateful-rnn-compiled-")
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    for name, value in implementations.COMPILATION_CACHES[implementation.backend](folder).items():
+        os.environ.setdefault(name, value)
+
+
+def parallel_controller(config) -> bool:
+    """The pytest-xdist controller of a parallel run (``-n 2``): it collects and runs no check."""
+    return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
 
 
 def runs_project_tests_only(config) -> bool:
@@ -168,6 +195,7 @@ class ResultsCollector:
         self.benchmarks: list[dict] = []
         self.running = None
         self.interrupted = None
+        self.started_workers: set[str] = set()  # pytest-xdist workers that have collected
         self.header = {"name": implementation.name, "spec": spec, **versions}
         option = config.option.results
         self.path = None
@@ -337,6 +365,20 @@ class ResultsCollector:
             case["message"] = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
             return "skipped"
         return report.outcome
+
+    # -- pytest-xdist ------------------------------------------------------------------------
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        self.started_workers.add(node.gateway.id)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node, error):
+        # A worker that dies before it has collected could not load the implementation (the
+        # controller does not load it; the worker printed why): every replacement would fail
+        # the same way, so the run stops here with that one error.
+        if error and node.gateway.id not in self.started_workers:
+            pytest.exit(f"error: pytest-xdist worker {node.gateway.id} could not load "
+                        f"{self.header['name']} (its error is printed above)", returncode=2)
 
     def pytest_keyboard_interrupt(self, excinfo):
         self.interrupted = excinfo.exconly()
