@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
-from scipy.stats import mannwhitneyu
-
 from harness import baseline, metrics, results
 from harness.baseline import BaselineError
 from harness.markdown import cell, column_name, headline, table
@@ -398,6 +396,8 @@ def significant(after: list[float], before: list[float], slower: bool,
         return beyond, (f"{'every' if beyond else 'not every'} one of {len(after)} values "
                         f"beyond every one of {len(before)} reference values; Mann-Whitney "
                         f"p ≥ {floor:.3g} with so few")
+    from scipy.stats import mannwhitneyu  # here: importing scipy.stats takes 1-2 s
+
     p = mannwhitneyu(after, before, alternative="greater" if slower else "less").pvalue
     return p < alpha, f"Mann-Whitney p={p:.3f}, {len(after)} vs {len(before)} values"
 

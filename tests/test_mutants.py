@@ -20,15 +20,13 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from fixtures.mutants import MUTANTS
-from harness.implementations import BUILT_IN
+from fixtures.mutants import MUTANTS, ROW0_DROPPED_WRAPPED, Namespace
+from harness.implementations import BUILT_IN, load
 from harness.results import NON_HOLDING, write_atomic
 from suites.test_sequence import OPERATIONS
 from tests.mutation_full import SEQUENCE_CLAIM, judge, object_name, score, spec_of
@@ -132,34 +130,25 @@ def test_mutants_are_well_formed():
     assert len({m.base for m in MUTANTS}) >= 3, "mutants on at least three implementations"
 
 
-# Run in a fresh process: it imports Keras (TensorFlow backend), which this one must not pin.
-WRAPPED_PROBE = """
-import keras
-from fixtures.mutants import ROW0_DROPPED_WRAPPED as mutant, Namespace
-from harness.implementations import load
-originals = {cell: (getattr(keras.layers, cell), getattr(keras.layers, cell).call)
-             for cell in ("LSTM", "GRU", "SimpleRNN")}
-implementation, namespace = load("fixtures.mutants:ROW0_DROPPED_WRAPPED")
-assert implementation is mutant and isinstance(namespace, Namespace), namespace
-assert namespace is not keras and namespace.Model is keras.Model
-assert namespace.__version__ == keras.__version__ and namespace.layers.Dense is keras.layers.Dense
-for cell, (cls, call) in originals.items():
-    wrapped = getattr(namespace.layers, cell)
-    assert wrapped is not cls and issubclass(wrapped, cls), cell
-    assert getattr(keras.layers, cell) is cls and cls.call is call, f"keras.layers.{cell} patched"
-print("ok")
-"""
-
-
+# In this process: a parallel run sends it to the worker of the other unit tests that import
+# Keras, all on keras-tensorflow (KERAS_TENSORFLOW, tests/conftest.py), where a fresh process
+# would import TensorFlow again.
 def test_wrapped_mutant_changes_only_what_load_returns():
     """ROW0_DROPPED_WRAPPED's load() returns a keras of its own; Keras itself is untouched, so
     the suite kills it only because it tests the namespace load() returns."""
-    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "KERAS_BACKEND": "tensorflow",
-                   "TF_CPP_MIN_LOG_LEVEL": "2"}
-    completed = subprocess.run([sys.executable, "-c", WRAPPED_PROBE], cwd=PROJECT_ROOT,
-                               env=environment, capture_output=True, text=True, timeout=300)
-    assert completed.returncode == 0 and completed.stdout.strip().endswith("ok"), (
-        completed.stdout[-2000:] + completed.stderr[-3000:])
+    _, keras = load("keras-tensorflow")
+    originals = {cell: (getattr(keras.layers, cell), getattr(keras.layers, cell).call)
+                 for cell in ("LSTM", "GRU", "SimpleRNN")}
+    implementation, namespace = load("fixtures.mutants:ROW0_DROPPED_WRAPPED")
+    assert implementation is ROW0_DROPPED_WRAPPED and isinstance(namespace, Namespace), namespace
+    assert namespace is not keras and namespace.Model is keras.Model
+    assert namespace.__version__ == keras.__version__
+    assert namespace.layers.Dense is keras.layers.Dense
+    for cell, (cls, call) in originals.items():
+        wrapped = getattr(namespace.layers, cell)
+        assert wrapped is not cls and issubclass(wrapped, cls), cell
+        assert getattr(keras.layers, cell) is cls and cls.call is call, (
+            f"keras.layers.{cell} patched")
 
 
 @pytest.mark.system

@@ -1,7 +1,11 @@
 """The pytest plugin as a black box: options, verdicts, the results file and the baseline."""
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,17 @@ from suites.claims import CLAIMS
 
 pytest_plugins = ["pytester"]
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Plugins these runs do not exercise, left out because they cost most of a run's start-up: the
+# Hypothesis plugin imports Hypothesis at the terminal summary, 1-1.5 s of a 2.5 s run (pytest
+# rewrites the asserts of every module of a plugin's distribution, and does not keep the result
+# where PYTHONDONTWRITEBYTECODE is set); pytest-benchmark's imports come next. pytest-xdist and
+# pytest-timeout stay loaded.
+UNUSED_PLUGINS = ("-p", "no:hypothesispytest", "-p", "no:benchmark")
+
+
+def runpytest(pytester, *args):
+    """pytester.runpytest_subprocess without the plugins the checks here do not use."""
+    return pytester.runpytest_subprocess(*UNUSED_PLUGINS, *args)
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +70,30 @@ def run(pytester):
     pytester.makepyfile(test_checks=CHECKS)
 
     def run(*args):
-        return pytester.runpytest_subprocess(
-            "-p", "harness.plugin", "-p", "no:cacheprovider", "--impl", "tests.fake_impl:FAKE", *args
-        )
+        return runpytest(pytester, "-p", "harness.plugin", "-p", "no:cacheprovider",
+                         "--impl", "tests.fake_impl:FAKE", *args)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def checks_run(tmp_path_factory):
+    """One run of CHECKS with ``--results``, as ``run("--results", ...)`` makes it, shared by the
+    tests that only read its output and its files: (its result, the results file)."""
+    folder = tmp_path_factory.mktemp("checks")
+    (folder / "test_checks.py").write_text(CHECKS)
+    path = folder / "out.json"
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    environment.pop("STATEFUL_RNN_IMPL", None)
+    started = time.monotonic()
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", f"--basetemp={folder / 'basetemp'}", *UNUSED_PLUGINS,
+         "-p", "harness.plugin", "-p", "no:cacheprovider", "--impl", "tests.fake_impl:FAKE",
+         "--results", str(path)],
+        cwd=folder, env=environment, capture_output=True, text=True, timeout=300)
+    result = pytest.RunResult(completed.returncode, completed.stdout.splitlines(),
+                              completed.stderr.splitlines(), time.monotonic() - started)
+    return result, path
 
 
 def claims_of(path):
@@ -70,7 +104,7 @@ def claims_of(path):
 class TestImplementationOption:
     def test_unknown_name(self, pytester):
         """An unknown implementation name exits 2 with one line."""
-        result = pytester.runpytest_subprocess("-p", "harness.plugin", "--impl", "keras-nope")
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", "keras-nope")
         assert 2 == result.ret
         assert [line for line in result.stderr.lines if line.strip()] == [
             "Exit: error: unknown implementation 'keras-nope': use one of keras-tensorflow, "
@@ -79,7 +113,7 @@ class TestImplementationOption:
 
     def test_not_installed(self, pytester):
         """A module:object whose module is missing exits 2 without a traceback."""
-        result = pytester.runpytest_subprocess("-p", "harness.plugin", "--impl", "no_such_pkg.mod:IMPL")
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", "no_such_pkg.mod:IMPL")
         assert 2 == result.ret
         assert "Traceback" not in result.stderr.str()
         result.stderr.fnmatch_lines(["*cannot import 'no_such_pkg.mod'*"])
@@ -88,19 +122,19 @@ class TestImplementationOption:
         """STATEFUL_RNN_IMPL selects the implementation when --impl is absent."""
         monkeypatch.setenv("STATEFUL_RNN_IMPL", "tests.fake_impl:FAKE")
         pytester.makepyfile(test_checks=CHECKS)
-        result = pytester.runpytest_subprocess("-p", "harness.plugin", "-p", "no:cacheprovider")
+        result = runpytest(pytester, "-p", "harness.plugin", "-p", "no:cacheprovider")
         result.stdout.fnmatch_lines(["implementation: fake (keras 0.0, backend none 0.0*"])
 
-    def test_header(self, run):
+    def test_header(self, checks_run):
         """The header names the implementation and its versions."""
-        run().stdout.fnmatch_lines(["implementation: fake (keras 0.0, backend none 0.0, numpy *, python *)"])
+        result, _ = checks_run
+        result.stdout.fnmatch_lines(["implementation: fake (keras 0.0, backend none 0.0, numpy *, python *)"])
 
 
 class TestResultsFile:
-    def test_verdicts(self, run, pytester):
+    def test_verdicts(self, checks_run):
         """Each case gets holds, fails (assertion), error (exception) or skipped."""
-        path = pytester.path / "out.json"
-        result = run("--results", str(path))
+        result, path = checks_run
         assert 1 == result.ret
         data, claims = claims_of(path)
         assert {"reset.model": "holds", "reset.layer": "fails", "reset.fresh": "error",
@@ -112,11 +146,10 @@ class TestResultsFile:
         assert "TypeError: no such argument" in claims["reset.fresh"]["cases"][0]["message"]
         assert data["complete"] is True
 
-    def test_inconclusive_with_repro(self, run, pytester):
+    def test_inconclusive_with_repro(self, checks_run):
         """A precondition that did not happen makes the case inconclusive, never holds, and its
         standalone script is written beside the results file."""
-        path = pytester.path / "out.json"
-        run("--results", str(path))
+        _, path = checks_run
         _, claims = claims_of(path)
         (case,) = claims["reset.with-values"]["cases"]
         assert ("inconclusive", "inconclusive") == (claims["reset.with-values"]["verdict"],
@@ -143,18 +176,16 @@ class TestResultsFile:
         assert (None, []) == (data["running"], data["suite"]["baseline_unmatched"])
         assert claims["reset.layer"]["cases"][0]["expected"] is True
 
-    def test_every_catalogue_id(self, run, pytester):
+    def test_every_catalogue_id(self, checks_run):
         """Every catalogue id appears, with verdict skipped when no check ran."""
-        path = pytester.path / "out.json"
-        run("--results", str(path))
+        _, path = checks_run
         data, claims = claims_of(path)
         assert list(CLAIMS) == [claim["id"] for claim in data["claims"]]
         assert "skipped" == claims["carry.index-i"]["verdict"]
 
-    def test_implementation_block(self, run, pytester):
+    def test_implementation_block(self, checks_run):
         """The file names the implementation and its versions."""
-        path = pytester.path / "out.json"
-        run("--results", str(path))
+        _, path = checks_run
         data, _ = claims_of(path)
         assert {"name": "fake", "spec": "tests.fake_impl:FAKE", "keras": "0.0", "backend": "none",
                 "backend_version": "0.0"} == data["implementation"]
@@ -162,7 +193,7 @@ class TestResultsFile:
     def test_unknown_claim(self, pytester):
         """A check marked with an id missing from the catalogue is a usage error."""
         pytester.makepyfile(test_bad='import pytest\n@pytest.mark.claim("no.such")\ndef test_x(): pass\n')
-        result = pytester.runpytest_subprocess("-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE")
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE")
         assert 4 == result.ret
         result.stderr.fnmatch_lines(["*unknown claim id 'no.such'*"])
 
@@ -176,8 +207,8 @@ class TestResultsFile:
             def test_second(): os.abort()
         """)
         path = pytester.path / "out.json"
-        result = pytester.runpytest_subprocess(
-            "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE", "--results", str(path))
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE",
+                           "--results", str(path))
         assert 0 != result.ret
         data, claims = claims_of(path)
         assert (False, "test_crash.py::test_second") == (data["complete"], data["running"])
@@ -191,9 +222,8 @@ class TestResultsFile:
             def test_hang(): time.sleep(30)
         """)
         path = pytester.path / "out.json"
-        pytester.runpytest_subprocess(
-            "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE", "--results", str(path),
-            "--timeout", "2", "--timeout-method", "signal")
+        runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE",
+                  "--results", str(path), "--timeout", "2", "--timeout-method", "signal")
         _, claims = claims_of(path)
         case = claims["reset.model"]["cases"][0]
         assert ("error", True) == (case["verdict"], "Timeout" in case["message"])
@@ -266,9 +296,6 @@ class TestInterruption:
     def test_sigterm_leaves_a_whole_file(self, pytester):
         """SIGTERM mid-run leaves a complete, valid results file that says it was interrupted."""
         import signal
-        import subprocess
-        import sys
-        import time
 
         pytester.makepyfile(test_slow="""
             import time, pytest
@@ -279,8 +306,8 @@ class TestInterruption:
         """)
         path = pytester.path / "out.json"
         process = subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-p", "harness.plugin", "-p", "no:cacheprovider",
-             "--impl", "tests.fake_impl:FAKE", "--results", str(path)],
+            [sys.executable, "-m", "pytest", *UNUSED_PLUGINS, "-p", "harness.plugin", "-p",
+             "no:cacheprovider", "--impl", "tests.fake_impl:FAKE", "--results", str(path)],
             cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 60
