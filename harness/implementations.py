@@ -72,17 +72,17 @@ class KerasImplementation:
         return keras
 
     def versions(self) -> dict:
-        return {
-            "keras": self.keras.__version__,
-            "backend": self.backend,
-            "backend_version": _backend_version(self.backend),
-        }
+        return self._versions(self.keras.__version__)
+
+    def _versions(self, keras_version: str) -> dict:
+        return {"keras": keras_version, "backend": self.backend,
+                "backend_version": _backend_version(self.backend)}
 
     def installed_versions(self) -> dict | None:
         """``versions()`` read from the installed distributions, importing nothing.
 
         The pytest-xdist controller runs no check; it needs the versions only for the header and
-        the results, and importing TensorFlow or JAX there (6-10 s here) would delay every
+        the results, and importing Keras there (6.5 s with TensorFlow here) would delay every
         parallel run before its workers start. None where the metadata does not name exactly one
         distribution of the module (an editable fork, two Keras installed): load() then decides.
         """
@@ -90,11 +90,7 @@ class KerasImplementation:
         if len(set(distributions)) != 1:
             return None
         try:
-            return {
-                "keras": importlib.metadata.version(distributions[0]),
-                "backend": self.backend,
-                "backend_version": _backend_version(self.backend),
-            }
+            return self._versions(importlib.metadata.version(distributions[0]))
         except importlib.metadata.PackageNotFoundError:
             return None
 
@@ -172,10 +168,9 @@ def _jax_compilation_cache(folder: str) -> dict[str, str]:
 
 # The environment (by backend, set before load()) that makes one run share its compiled programs.
 # On JAX every check compiles its own model's functions, and most of those programs are the same
-# few (the same cell, shapes and entry point), each compiled in 0.2-2 s. JAX's persistent
-# compilation cache, pointed at a folder of this run only (shared by its xdist workers), compiles
-# each once: the not-slow suite took 131 s with -n 2 here without it, 86 s with it, with the same
-# verdicts. Timed training turns it off (``fixtures.backends.uncached_compilation``).
+# few (the same cell, shapes and entry point). JAX's persistent compilation cache, pointed at a
+# folder of this run only (shared by its xdist workers), compiles each once: the not-slow suite
+# (304 cases then) took 131 s with -n 2 here without it, 86 s with it, with the same verdicts. Timed training turns it off (``fixtures.backends.uncached_compilation``).
 COMPILATION_CACHES = {"jax": _jax_compilation_cache}
 
 

@@ -100,13 +100,13 @@ def pytest_configure(config):
 
 def share_compiled_programs(config, implementation) -> None:
     """Point this run (and its workers) at a compilation cache of its own, removed at the end;
-    a cache the user configured is kept."""
-    if getattr(implementation, "backend", None) not in implementations.COMPILATION_CACHES:
+    a cache the user configured is kept, with the user's settings."""
+    if (getattr(implementation, "backend", None) not in implementations.COMPILATION_CACHES
+            or "JAX_COMPILATION_CACHE_DIR" in os.environ):
         return
     folder = tempfile.mkdtemp(prefix="stateful-rnn-compiled-")
     config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-    for name, value in implementations.COMPILATION_CACHES[implementation.backend](folder).items():
-        os.environ.setdefault(name, value)
+    os.environ.update(implementations.COMPILATION_CACHES[implementation.backend](folder))
 
 
 def parallel_controller(config) -> bool:

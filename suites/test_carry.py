@@ -25,11 +25,13 @@ if outputs is not None:
 
 
 # Every entry point at batch size 3; at batch sizes 1 and 8 the training entry points (each traces
-# a train or test function per model, 0.5-1.5 s) are slow: the not-slow suite keeps the direct
-# call, predict_on_batch and predict there, the full suite runs all 54 cases.
+# a train or test function per model: 0.4-1.5 s a case on keras-tensorflow and tf-keras) are
+# slow: the not-slow suite keeps the direct call, predict_on_batch and predict there, the full
+# suite runs all 54 cases.
 INDEX_I_CASES = [
     pytest.param(batch_size, entry_point, id=f"bs{batch_size}-{entry_point}",
-                 marks=[pytest.mark.slow] if batch_size != 3 and entry_point not in rnn.OUTPUT_ENTRY_POINTS else [])
+                 marks=[] if batch_size == 3 or entry_point in rnn.OUTPUT_ENTRY_POINTS
+                 else [pytest.mark.slow])
     for batch_size in (1, 3, 8) for entry_point in rnn.ENTRY_POINTS
 ]
 

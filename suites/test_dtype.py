@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from fixtures import reference_cells, rnn
-from suites.test_convlstm import RESETS, fill_then_reset
-from suites.test_paths import PathModels, reset_code, state_values
+from suites.test_convlstm import fill_then_reset
+from suites.test_paths import RESETS, PathModels, reset_code, state_values
 
 POLICY = "mixed_float16"
 # Each direct call costs 1.5-2 s on JAX (its scan compiled again on every eager call): the

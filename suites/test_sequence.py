@@ -288,7 +288,7 @@ def machine_for(check, impl, keras, model, cell, batch_size, operations, folder)
 
 @pytest.mark.claim("sequence.any-order")
 # Batch size 3 (rows that must stay apart) in the not-slow suite; the full suite adds batch size 1,
-# the article's (2-8 s a case on TensorFlow).
+# the article's (1.9-8.5 s a case on keras-tensorflow and tf-keras).
 @pytest.mark.parametrize("batch_size", [pytest.param(1, marks=pytest.mark.slow), 3],
                          ids=lambda bs: f"bs{bs}")
 @pytest.mark.parametrize("cell", rnn.CELLS)

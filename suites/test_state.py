@@ -196,10 +196,11 @@ for name, expected in (("the stateless twin", stateless), ("the mean of per-samp
 """
 
 
-# Five models trained one step each (2-5 s a cell on tf-keras): the not-slow suite keeps the LSTM,
-# the full suite adds the GRU and the SimpleRNN.
+# Five models trained one step each (1.6-5.6 s a cell on tf-keras): the not-slow suite keeps the
+# LSTM, the full suite adds the GRU and the SimpleRNN.
 @pytest.mark.claim("state.same-update")
-@pytest.mark.parametrize("cell", ["LSTM", *(pytest.param(cell, marks=pytest.mark.slow) for cell in rnn.CELLS[1:])])
+@pytest.mark.parametrize("cell", ["LSTM", *(pytest.param(cell, marks=pytest.mark.slow)
+                                            for cell in rnn.CELLS[1:])])
 def test_same_update(models, impl, check, rng, cell):
     """One step from the zero state updates the weights as the stateless twin and the per-sample mean do."""
     batch_size = 3
