@@ -8,7 +8,10 @@ records one row in the results file's ``benchmarks`` (kind "benchmark": median a
 What a row measures, all in this process:
 
 - accuracy: the one-step test MSE and the 500-step forecast RMSE of the weights ``model.fit``
-  found (gradient training only), against the published one-step MSE (``TARGET_MSE``);
+  found (gradient training only), against the published one-step MSE (``TARGET_MSE``); the
+  predictions' slope against the targets (below 1: shrunk towards the mean), and, labelled as
+  our derivation, the lowest one-step MSE the model's output Dropout allows at convergence
+  (``dropout_floor_mse``, ``fixtures.cosine_evaluation.converged_dropout_floor``);
 - training time: building, compiling and ``fit``; a fast row also times the article recipe's
   first two epochs and extrapolates it to the article's epoch count
   (``article_train_seconds_extrapolated``, ``fast_over_article_train_time``, goal ``TIME_GOAL``);
@@ -247,6 +250,7 @@ def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS, progress=None) -
     """
     recipe = cosine.RECIPES[recipe_name][model]
     values: dict[str, list] = {key: [] for key in REQUIRED if key != "step_latency_s"}
+    values["prediction_slope"] = []
     measured = Measured(row={}, forecasts={})
     errors, estimate, after_first, notes = [], {}, [], set()
     reference = reference_seconds()
@@ -297,6 +301,10 @@ def run(keras, impl, model: str, recipe_name: str, seeds=SEEDS, progress=None) -
     )
     if notes:
         row["notes"] = sorted(notes)
+    if measured.trained:
+        floor = cosine.converged_dropout_floor(measured.trained["model"])
+        row.update(dropout_floor_mse=floor,
+                   target_below_dropout_floor=None if floor is None else TARGET_MSE[model] < floor)
     if estimate:
         row.update(article_train_seconds_extrapolated=estimate.get("seconds"),
                    article_train_estimate=estimate, time_goal=TIME_GOAL)
