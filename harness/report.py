@@ -228,8 +228,8 @@ def below_floor(rows: list[dict]) -> str:
     if not names:
         return ""
     return (" Below the floor here: " + ", ".join(sorted(set(names)))
-            + " (its published figure is one no converged training of the article's model "
-            "reaches).")
+            + " (a published figure that no training of the article's model to the minimum of "
+            "its loss reaches).")
 
 
 def suite_timing(results: dict) -> str:
