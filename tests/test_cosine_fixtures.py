@@ -2,8 +2,10 @@
 stream layout, the recipes' training data, the plausibility check, the article's extrapolated
 training time; and the benchmark's timing blocks and figure (suites/test_cosine.py)."""
 
+import dataclasses
 import json
 import math
+import types
 from pathlib import Path
 
 import numpy as np
@@ -284,6 +286,65 @@ class TestPlausibility:
         values = [value for row in rows["rows"][release] for value in row["one_step_mse"]["values"]]
 
         assert values and all(implausible(value, np.full(HORIZON, 0.5)) for value in values)
+
+
+class TestStepsPerExecutionFallback:
+    """A backend that cannot run several steps per call trains one step per call, noted."""
+
+    @staticmethod
+    def fake_keras(error):
+        """A namespace whose models raise ``error`` in ``fit`` when compiled with
+        ``steps_per_execution``, and record the options of every compile and fit."""
+        calls = []
+
+        class Model:
+            layers = []
+
+            def compile(self, **options):
+                self.options = options
+                calls.append(("compile", options.get("steps_per_execution", 1)))
+
+            def fit(self, *args, **kwargs):
+                if self.options.get("steps_per_execution", 1) > 1:
+                    raise ValueError(error)
+                calls.append(("fit", kwargs["epochs"]))
+
+        class Callback:
+            pass
+
+        keras = types.SimpleNamespace(
+            optimizers=types.SimpleNamespace(Adam=lambda **kwargs: "adam",
+                                             Adagrad=lambda **kwargs: "adagrad",
+                                             schedules=types.SimpleNamespace(
+                                                 CosineDecay=lambda *args, **kwargs: 0.1)),
+            callbacks=types.SimpleNamespace(Callback=Callback))
+        return keras, Model, calls
+
+    @pytest.mark.parametrize("error", [
+        # Keras on PyTorch, refused by name
+        "`steps_per_execution` must be 1 with the PyTorch backend. Received: "
+        "steps_per_execution=230",
+        # Keras 3.5 on TensorFlow, past tf.data's 32 get_next() calls in one trace
+        "An unusually high number of `tf.data.Iterator.get_next()` calls was detected.",
+    ])
+    def test_falls_back_and_notes(self, error, monkeypatch):
+        keras, model, calls = self.fake_keras(error)
+        spec = dataclasses.replace(MODELS["dense"], build=lambda keras, batch_size, window: model())
+        monkeypatch.setitem(cosine_training.MODELS, "dense", spec)
+        notes = []
+
+        cosine_training.train(keras, "dense", RECIPES["fast"]["dense"], notes=notes)
+
+        assert calls[-2:] == [("compile", 1), ("fit", RECIPES["fast"]["dense"].epochs)]
+        assert len(notes) == 1 and "one step per call" in notes[0] and error in notes[0]
+
+    def test_other_errors_raise(self, monkeypatch):
+        keras, model, _ = self.fake_keras("some other failure")
+        spec = dataclasses.replace(MODELS["dense"], build=lambda keras, batch_size, window: model())
+        monkeypatch.setitem(cosine_training.MODELS, "dense", spec)
+
+        with pytest.raises(ValueError, match="some other failure"):
+            cosine_training.train(keras, "dense", RECIPES["fast"]["dense"], notes=[])
 
 
 class TestArticleEstimate:
