@@ -1,4 +1,4 @@
-"""Reproduces train.instability on keras-tensorflow: suites/test_cosine.py::test_train_instability[stateful]
+"""Reproduces carry.steps-per-execution on keras-tensorflow: suites/test_paths.py::test_steps_per_execution[SimpleRNN-fit]
 
 Written by the stateful-rnn-conformance suite. Run: python THIS_FILE
 Exit status 1 while the claim does not hold here, 0 once it holds.
@@ -17,7 +17,7 @@ import keras  # noqa: E402
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
-CLAIM = 'train.instability'
+CLAIM = 'carry.steps-per-execution'
 impl = types.SimpleNamespace(to_numpy=to_numpy)
 
 # -- the NumPy reference cells (float64), copied from the suite ------------------------
@@ -205,57 +205,21 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
-UNITS = 32
-
-def stateless_lstm(keras, batch_size=None, window=20):
-    return keras.Sequential([
-        keras.Input(shape=(window, 1)),
-        keras.layers.LSTM(UNITS),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(1),
-    ])
-
-
-def stateful_lstm(keras, batch_size=1, window=20):
-    return keras.Sequential([
-        keras.Input(batch_shape=(batch_size, window, 1)),
-        keras.layers.LSTM(UNITS, stateful=True),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(1),
-    ])
-
-
-def stacked_lstm(keras, batch_size=1, window=40):
-    return keras.Sequential([
-        keras.Input(batch_shape=(batch_size, window, 1)),
-        keras.layers.LSTM(UNITS, stateful=True, return_sequences=True),
-        keras.layers.Dropout(0.3),
-        keras.layers.LSTM(UNITS, stateful=True),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(1),
-    ])
-
-
-def dense_network(keras, batch_size=None, window=40):
-    layers = [keras.Input(shape=(window, 1)), keras.layers.Flatten()]
-    for _ in range(3):
-        layers += [keras.layers.Dense(32, activation="relu"), keras.layers.Dropout(0.3)]
-    return keras.Sequential(layers + [keras.layers.Dense(1)])
-
-
 
 def main():
-    builder = {"stateless": stateless_lstm, "stateful": stateful_lstm, "stacked": stacked_lstm,
-               "dense": dense_network}['stateful']
-    model = builder(keras)
-    window, batch_size = model.input_shape[1], model.input_shape[0] or 32
-    t = np.arange(800 + window)
-    y = ((np.cos(2 * np.pi * t / 100) + 1) / 2).astype("float32")
-    x = np.stack([y[i:i + window] for i in range(800)])[..., None]
-    x, target = x[: len(x) // batch_size * batch_size], y[window: window + len(x) // batch_size * batch_size]
-    model.compile(optimizer="adam", loss="mse")
-    history = model.fit(x, target, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-    expect(np.isfinite(history.history["loss"][-1]), "one epoch of training gives a finite loss")
+    inputs = keras.Input(batch_shape=(3, TIMESTEPS, FEATURES))
+    layer = keras.layers.SimpleRNN(UNITS, stateful=True, return_sequences=True, )
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse", steps_per_execution=2)
+    chunks = batches(np.random.default_rng(0), 3, 3)
+    outputs = feed(impl, model, chunks, 'fit')
+    sequence, final = run_sequence('SimpleRNN', layer.get_weights(), as_streams(chunks))
+    states = layer_states(impl, layer)
+    expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the cell {len(final)}")
+    for k, (state, expected) in enumerate(zip(states, final)):
+        expect_close(f"state[{k}] after 3 batches through fit", state, expected)
+    if outputs is not None:
+        expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
 
 PROBLEMS = []
 
