@@ -224,7 +224,9 @@ def targets_table(rows: list[dict]) -> str:
 
 def below_floor(rows: list[dict]) -> str:
     """A sentence naming the models whose target lies below their dropout floor."""
-    names = [row.get("model") for row in rows if row.get("target_below_dropout_floor")]
+    names = [row.get("model") for row in rows
+             if row.get("dropout_floor_mse") and row.get("target_mse") is not None
+             and row["target_mse"] < row["dropout_floor_mse"]]
     if not names:
         return ""
     return (" Below the floor here: " + ", ".join(sorted(set(names)))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from fixtures import reference_convlstm, rnn
+from fixtures.backends import backend_tensor
 from suites.test_paths import RESETS, PathModels, apply_reset, reset_code, state_values
 
 BATCH_SIZE = 2
@@ -104,9 +105,7 @@ def reference_activation(check, keras, impl, layer):
     equal it (the defaults differ: sigmoid in Keras 3, Keras 2's hard_sigmoid in tf_keras)."""
     name = layer.get_config()["recurrent_activation"]
     probe = np.linspace(-4.0, 4.0, 17).astype("float32")
-    tensor = (keras.ops.convert_to_tensor(probe) if hasattr(keras, "ops")
-              else keras.backend.constant(probe))
-    observed = impl.to_numpy(layer.cell.recurrent_activation(tensor))
+    observed = impl.to_numpy(layer.cell.recurrent_activation(backend_tensor(keras, probe)))
     try:
         expected = reference_convlstm.recurrent_gate(name)(probe.astype("float64"))
     except ValueError:
