@@ -308,7 +308,9 @@ class ResultsCollector:
     # -- results -----------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid, location):
         self.running = nodeid
-        self.write(complete=False)
+        # Written as each case starts: a crash names the case it was in and keeps every case
+        # before it (the previous case's teardown is in this write, so teardown needs none).
+        self.write(complete=False, durable=False)
 
     def pytest_runtest_logreport(self, report):
         properties = dict(report.user_properties)
@@ -338,8 +340,6 @@ class ResultsCollector:
         if hasattr(report, "wasxfail"):
             case["expected"] = True
             case["baseline_reason"] = report.wasxfail.removeprefix("baseline: ")
-        if report.when == "teardown":
-            self.write(complete=False)
 
     def write_repro(self, nodeid: str, script: str) -> str | None:
         """Write a case's standalone script; its path relative to the results file's folder."""
@@ -347,7 +347,7 @@ class ResultsCollector:
             return None
         name = re.sub(r"[^A-Za-z0-9]+", "_", nodeid.removeprefix("suites/")).strip("_") + ".py"
         path = self.repro_dir / name
-        results.write_text_atomic(path, script)
+        results.write_text_atomic(path, script, durable=False)
         return path.relative_to(self.path.parent).as_posix()
 
     @staticmethod
@@ -421,10 +421,10 @@ class ResultsCollector:
             complete=complete, running=self.running, interrupted=self.interrupted,
         )
 
-    def write(self, complete: bool) -> None:
+    def write(self, complete: bool, durable: bool = True) -> None:
         if self.path is None or self.is_worker:
             return
-        results.write_atomic(self.path, self.as_dict(complete))
+        results.write_atomic(self.path, self.as_dict(complete), durable)
 
 
 _ENVIRONMENT = {}
