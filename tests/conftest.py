@@ -13,6 +13,8 @@ import os
 import pytest
 from hypothesis import settings
 
+from tests.suite_runs import SharedRuns
+
 # Derandomised so CI sees the same examples every run; HYPOTHESIS_PROFILE=dev for a wider search.
 settings.register_profile("ci", derandomize=True, deadline=None, max_examples=60, print_blob=True)
 settings.register_profile("dev", deadline=None, max_examples=500)
@@ -80,6 +82,15 @@ class LongTestsFirst:
                 super()._assign_work_unit(node)
 
         return Scheduling(config, log)
+
+
+@pytest.fixture(scope="session")
+def shared_runs(tmp_path_factory, pytestconfig):
+    """Suite runs shared by this session's system tests, across its pytest-xdist workers."""
+    folder = tmp_path_factory.getbasetemp()
+    if hasattr(pytestconfig, "workerinput"):
+        folder = folder.parent  # the session's folder; each worker has its own below it
+    return SharedRuns(folder / "suite-runs")
 
 
 def pytest_addoption(parser):

@@ -1,14 +1,18 @@
 """The suite run in a fresh process, as a user runs it: shared by the self-tests that judge
-whole runs (the mutants, the determinism check)."""
+whole runs (the mutants, the determinism check, the README implementation)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from filelock import FileLock
 
 from harness.paths import PROJECT_ROOT
 
@@ -41,3 +45,31 @@ def case_verdicts(data: dict) -> dict[str, tuple[str, str]]:
     """nodeid → (claim id, verdict)."""
     return {case["nodeid"]: (claim["id"], case["verdict"])
             for claim in data["claims"] for case in claim["cases"]}
+
+
+class SharedRuns:
+    """Suite runs made once per test session, whichever test and pytest-xdist worker asks first.
+
+    Several system tests need the same run (the determinism check's in-order run of
+    keras-tensorflow is the README implementation's reference; each mutant base's reference run
+    serves all its mutants, on both workers). A run is keyed by its implementation and
+    arguments; a worker asking for a run that another is making waits for it (a file lock) and
+    reads its results file.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def run(self, spec: str, *pytest_args: str, timeout: float) -> dict:
+        key = hashlib.sha256(repr((spec, pytest_args)).encode()).hexdigest()[:10]
+        results = self.folder / f"{re.sub(r'[^A-Za-z0-9]+', '-', spec)}-{key}.json"
+        seconds = results.with_suffix(".seconds")
+        with FileLock(results.with_suffix(".lock")):
+            if seconds.exists():  # written after the run succeeded
+                data = json.loads(results.read_text(encoding="utf-8"))
+                data["_seconds"] = float(seconds.read_text())
+                return data
+            data = run_suite(spec, results, *pytest_args, timeout=timeout)
+            seconds.write_text(str(data["_seconds"]))
+            return data

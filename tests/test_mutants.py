@@ -30,7 +30,7 @@ from harness.implementations import BUILT_IN, load
 from harness.results import NON_HOLDING, write_atomic
 from suites.test_sequence import OPERATIONS
 from tests.mutation_full import SEQUENCE_CLAIM, judge, object_name, score, spec_of
-from tests.suite_runs import PROJECT_ROOT, case_verdicts, run_suite
+from tests.suite_runs import PROJECT_ROOT, SharedRuns, case_verdicts
 
 RUN_TIMEOUT_S = 600
 # Cheap checks of a claim that none of the mutants targets: stateless layers only, so no bug in
@@ -60,7 +60,8 @@ def selection(claims, base) -> list[str]:
 class MutationRuns:
     """Each base's reference run once, then each mutant's run once, on demand; rows kept."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, shared: SharedRuns, folder: Path):
+        self.shared = shared  # each run once per session, on whichever worker asks first
         self.folder = folder
         self.rows: dict[str, dict] = {}
         self.sequence_rows: dict[str, dict] = {}
@@ -71,17 +72,15 @@ class MutationRuns:
         if base not in self._references:
             claims = [claim for mutant in MUTANTS if mutant.base == base
                       for claim in claims_of(mutant)]
-            data = run_suite(base, self.folder / f"reference-{base}.json",
-                             *selection(claims, base),
-                             timeout=RUN_TIMEOUT_S)
+            data = self.shared.run(base, *selection(claims, base), timeout=RUN_TIMEOUT_S)
             self._references[base] = case_verdicts(data)
         return self._references[base]
 
     def row(self, mutant) -> dict:
         if mutant.name not in self.rows:
             reference = self.reference(mutant.base)
-            data = run_suite(spec_of(mutant), self.folder / f"{mutant.name}.json",
-                             *selection(claims_of(mutant), mutant.base), timeout=RUN_TIMEOUT_S)
+            data = self.shared.run(spec_of(mutant), *selection(claims_of(mutant), mutant.base),
+                                   timeout=RUN_TIMEOUT_S)
             self.rows[mutant.name] = judge(mutant, data, reference)
             self.sequence_rows[mutant.name] = judge(mutant, data, reference, claim=SEQUENCE_CLAIM)
         return self.rows[mutant.name]
@@ -97,8 +96,8 @@ class MutationRuns:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    return MutationRuns(tmp_path_factory.mktemp("mutants"))
+def runs(shared_runs, tmp_path_factory):
+    return MutationRuns(shared_runs, tmp_path_factory.mktemp("mutants"))
 
 
 def claims_with_checks() -> set[str]:

@@ -23,13 +23,13 @@ RUN_TIMEOUT_S = 900
 
 @pytest.mark.system
 @pytest.mark.timeout(2 * RUN_TIMEOUT_S + 60)
-def test_readme_object_gets_the_verdicts_of_keras_tensorflow(tmp_path):
+def test_readme_object_gets_the_verdicts_of_keras_tensorflow(shared_runs):
     """A plain object with name, load(), versions(), to_numpy() runs the not-slow suite, and
     every case gets the verdict it gets on the built-in keras-tensorflow."""
     selection = ("suites/", "-m", "not slow")
-    ours = run_suite("tests.readme_impl:IMPLEMENTATION", tmp_path / "readme.json", *selection,
-                     timeout=RUN_TIMEOUT_S)
-    built_in = run_suite("keras-tensorflow", tmp_path / "tf.json", *selection, timeout=RUN_TIMEOUT_S)
+    ours = shared_runs.run("tests.readme_impl:IMPLEMENTATION", *selection, timeout=RUN_TIMEOUT_S)
+    # The same run as the determinism check's first: made once per session.
+    built_in = shared_runs.run("keras-tensorflow", *selection, timeout=RUN_TIMEOUT_S)
     assert len(case_verdicts(ours)) > 100
     assert case_verdicts(ours) == case_verdicts(built_in)
 
