@@ -256,15 +256,32 @@ def counted(count: int, noun: str) -> str:
 
 
 def observation_changes(run: Run) -> list[Change]:
-    """Observed and measured claims have no promise to break; a different observation is news."""
-    before = {claim["id"]: claim.get("observed")
-              for claim in (run.reference or {}).get("claims", [])}
+    """Observed and measured claims have no promise to break; a different observation is news.
+
+    Read on the cases that both runs have, as a set: a run narrowed to some entry points, or
+    whose workers finished in another order, did not see something else.
+    """
+    before = {claim["id"]: claim for claim in (run.reference or {}).get("claims", [])}
     changes = []
     for claim in run.results["claims"]:
-        old, new = before.get(claim["id"]), claim.get("observed")
-        if old and new and old != new:
-            changes.append(Change("?", f"`{claim['id']}`", f"observed: {new}; was: {old}"))
+        if claim["id"] not in before:
+            continue
+        ran = {case["nodeid"] for case in claim["cases"]}
+        old, new = observations(before[claim["id"]], ran), observations(claim, ran)
+        if old and new and set(old) != set(new):
+            changes.append(Change("?", f"`{claim['id']}`",
+                                  f"observed: {'; '.join(new)}; was: {'; '.join(old)}"))
     return changes
+
+
+def observations(claim: dict, nodeids: set[str]) -> list[str]:
+    """What the claim's cases among ``nodeids`` observed; the claim's own line where its cases
+    record none."""
+    seen = [case["observed"] for case in claim["cases"]
+            if case.get("observed") and case["nodeid"] in nodeids]
+    if not seen and claim.get("observed"):
+        seen = [claim["observed"]]
+    return list(dict.fromkeys(seen))
 
 
 def benchmark_changes(run: Run, tolerances: Tolerances) -> list[Change]:
