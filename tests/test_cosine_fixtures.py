@@ -347,6 +347,28 @@ class TestStepsPerExecutionFallback:
             cosine_training.train(keras, "dense", RECIPES["fast"]["dense"], notes=[])
 
 
+    @pytest.mark.parametrize("backend, version, per_call", [
+        ("jax", "3.5.0", cosine_training.PER_STEP_TRACING_CAP),  # traces each step
+        ("jax", "3.7.0", None), ("jax", "3.15.1", None), ("tensorflow", "3.5.0", None)])
+    def test_capped_where_keras_traces_each_step(self, backend, version, per_call, monkeypatch):
+        """Keras before 3.7 on JAX compiles one trace per step of an execution: those releases
+        run at most PER_STEP_TRACING_CAP steps per call, and the row says so."""
+        keras, model, calls = self.fake_keras("not raised: every option is accepted")
+        model.fit = lambda self, *args, **kwargs: calls.append(("fit", kwargs["epochs"]))
+        keras.__version__ = version
+        keras.backend = types.SimpleNamespace(backend=lambda: backend)
+        spec = dataclasses.replace(MODELS["dense"], build=lambda keras, batch_size, window: model())
+        monkeypatch.setitem(cosine_training.MODELS, "dense", spec)
+        notes = []
+
+        cosine_training.train(keras, "dense", RECIPES["fast"]["dense"], notes=notes)
+
+        per_epoch = calls[0][1] if per_call is None else per_call
+        assert per_epoch > cosine_training.PER_STEP_TRACING_CAP or per_call is not None
+        assert calls == [("compile", per_epoch), ("fit", RECIPES["fast"]["dense"].epochs)]
+        assert (per_call is not None) == any("keras-team/keras#20411" in note for note in notes)
+
+
 class TestArticleEstimate:
     @pytest.mark.parametrize("name", list(MODELS))
     def test_extrapolation(self, name, monkeypatch):
