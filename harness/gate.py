@@ -275,13 +275,9 @@ def observation_changes(run: Run) -> list[Change]:
 
 
 def observations(claim: dict, nodeids: set[str]) -> list[str]:
-    """What the claim's cases among ``nodeids`` observed; the claim's own line where its cases
-    record none."""
-    seen = [case["observed"] for case in claim["cases"]
-            if case.get("observed") and case["nodeid"] in nodeids]
-    if not seen and claim.get("observed"):
-        seen = [claim["observed"]]
-    return list(dict.fromkeys(seen))
+    """What the claim's cases among ``nodeids`` observed, each once."""
+    return list(dict.fromkeys(case["observed"] for case in claim["cases"]
+                              if case.get("observed") and case["nodeid"] in nodeids))
 
 
 def benchmark_changes(run: Run, tolerances: Tolerances) -> list[Change]:

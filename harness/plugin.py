@@ -403,9 +403,7 @@ class ResultsCollector:
         claims = []
         for claim in CLAIMS.values():
             cases = [case for nodeid, case in self.cases.items() if self.claim_of[nodeid] == claim.id]
-            observations = dict.fromkeys(case["observed"] for case in cases if case.get("observed"))
-            claims.append(results.claim_record(claim, cases,
-                                               observed="; ".join(observations) or None))
+            claims.append(results.claim_record(claim, cases))
         return results.document(
             implementation=self.header,
             environment=environment(),

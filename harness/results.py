@@ -65,10 +65,12 @@ def document(implementation: dict, environment: dict, suite: dict, claims: list,
             "benchmarks": benchmarks}
 
 
-def claim_record(claim, cases: list, verdict: str | None = None,
-                 observed: str | None = None) -> dict:
+def claim_record(claim, cases: list, verdict: str | None = None) -> dict:
     """A claim of the catalogue (anything with ``id``, ``statement``, ``source``, ``kind``) with
-    its cases; its verdict is the worst of theirs unless given."""
+    its cases; its verdict is the worst of theirs unless given, and its ``observed`` line what
+    they observed, each once, in their order."""
+    observed = "; ".join(dict.fromkeys(case["observed"] for case in cases
+                                       if case.get("observed"))) or None
     record = {"id": claim.id, "statement": claim.statement, "source": claim.source,
               "kind": claim.kind}
     if getattr(claim, "workaround_for", None):  # a workaround check: the claim it works around

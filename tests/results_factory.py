@@ -34,14 +34,14 @@ LATENCY = (0.0014, 0.0015, 0.0016)
 REFERENCE = 2.0
 
 
-def case(nodeid=CARRY, verdict="holds", message="", expected=False, reason=None, duration=0.5):
-    return schema.case_record(nodeid, verdict, message, expected=expected,
+def case(nodeid=CARRY, verdict="holds", message="", expected=False, reason=None, duration=0.5,
+         observed=None):
+    return schema.case_record(nodeid, verdict, message, expected=expected, observed=observed,
                               baseline_reason=reason, duration_s=duration)
 
 
-def claim(claim_id, *cases, statement="A statement.", kind="documented", observed=None):
-    return schema.claim_record(Claim(claim_id, statement, "a source", kind), cases,
-                               observed=observed)
+def claim(claim_id, *cases, statement="A statement.", kind="documented"):
+    return schema.claim_record(Claim(claim_id, statement, "a source", kind), cases)
 
 
 def block(values):

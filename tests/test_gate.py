@@ -82,8 +82,8 @@ class TestCases:
     def test_another_observation_is_news(self):
         """An observed claim that saw something else is `?`, which passes the gate."""
         def saw(what):
-            return results(claims=[claim("state.saved", case(CARRY), kind="observed",
-                                         observed=what), claim("reset.model", case(RESET))])
+            return results(claims=[claim("state.saved", case(CARRY, observed=what), kind="observed"),
+                                   claim("reset.model", case(RESET))])
         assert [("?", "observed: zeros; was: the state it had")] == changes_of(
             saw("zeros"), reference=saw("the state it had"))
 
