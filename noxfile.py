@@ -210,8 +210,16 @@ def run_suite(session: nox.Session, release: Release, matrix: list[Release]) -> 
         session.run("python", "-m", "pytest", *arguments, "--results", str(results),
                     "--no-report", *session.posargs, success_codes=success_codes)
     except nox.command.CommandFailed as error:
-        # pytest writes its results file as it goes; without one it stopped before any check.
-        if not results.exists():
+        # A run that stopped mid-way (a crash, a hang) kept its cases in the progress file: it
+        # is published as it is, marked incomplete, so the report shows how far it got. Without
+        # one pytest stopped before any check.
+        sys.path.insert(0, str(ROOT))  # harness.results needs only the stdlib
+        from harness.results import partial_path
+
+        progress_file = partial_path(results)
+        if progress_file.exists():
+            os.replace(progress_file, results)
+        elif not results.exists():
             record_failure(session, release, "the start of pytest",
                            f"pytest exited with code {return_code(error)} before writing any "
                            f"result: {why_it_stopped(session, arguments)}")

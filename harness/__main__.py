@@ -3,23 +3,40 @@
 
 Exit codes: 0 done (for ``gate``: nothing got worse; for ``repro``: every script still
 reproduces its finding), 1 the gate found something worse or a script no longer reproduces,
-2 bad input, with one ``error: ...`` line on stderr and no file written.
+2 bad input or usage, with one ``error: ...`` line on stderr and no file written, 3 a bug of
+the harness: one ``internal error: ...`` line (``--traceback`` shows where), 130 interrupted.
+What reaches the console has ASCII verdict marks where its encoding cannot show the symbols
+(``--ascii`` forces them); the files written keep them.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from harness import compare, gate, issue, migrate, mutation, report, repro, results
 from harness.baseline import BaselineError
+from harness.markdown import console_text
 from harness.mutation import MutationScoreError
 from harness.results import ResultsError
 from harness.results import write_text_atomic as write_text
 
 # Where tests/test_mutants.py writes the mutation score, from the project root like the reports.
 MUTATION_SCORE = Path("reports/mutation-score.json")
+
+
+def show(args, text: str, end: str = "\n", stream=None) -> None:
+    """Print what the console can show (``console_text``)."""
+    stream = stream or sys.stdout
+    print(console_text(text, getattr(stream, "encoding", None), args.ascii), end=end, file=stream)
+
+
+def load(path) -> dict:
+    """A results file for a command that shows its verdicts: an unknown verdict is bad input
+    (the gate loads its own and fails on one)."""
+    return results.load(path, known_verdicts=True)
 
 
 def mutation_score(args) -> dict | None:
@@ -30,18 +47,18 @@ def mutation_score(args) -> dict | None:
 
 
 def run_report(args) -> int:
-    data = results.load(args.results)
+    data = load(args.results)
     output = args.output or args.results.with_suffix(".md")
     write_text(output, report.render(data, output, mutation_score(args)))
-    print(f"wrote {output}")
+    show(args, f"wrote {output}")
     return 0
 
 
 def run_compare(args) -> int:
-    text = compare.render([(path, results.load(path)) for path in args.results],
+    text = compare.render([(path, load(path)) for path in args.results],
                           mutation_score(args))
     write_text(args.output, text)
-    print(f"wrote {args.output}")
+    show(args, f"wrote {args.output}")
     return 0
 
 
@@ -51,7 +68,8 @@ def run_gate(args) -> int:
     tolerances = gate.Tolerances(args.accuracy_tolerance, args.timing_tolerance, args.alpha)
     for run in runs:
         run.changes = gate.check(run, tolerances)
-    text = gate.summary(runs, args.baseline, strict=args.strict)
+    text = gate.summary(runs, args.baseline, strict=args.strict, accept=args.accept,
+                        update=update)
     if update:
         for run in runs:
             if args.update:
@@ -61,32 +79,33 @@ def run_gate(args) -> int:
         text += f"\n{taken.capitalize()} updated in `{args.baseline}` from these results.\n"
     if args.summary:
         write_text(args.summary, text)
-    print(text, end="")
-    worse = any(change.mark in gate.worse_marks(args.strict)
+    show(args, text, end="")
+    worse = any(change.mark in gate.worse_marks(args.strict, args.accept)
                 for run in runs for change in run.changes)
     return 1 if worse and not update else 0
 
 
 def run_repro(args) -> int:
-    data = results.load(args.results)
-    text, rows = repro.run(data, args.results, timeout=args.timeout, jobs=args.jobs)
+    data = load(args.results)
+    text, rows = repro.run(data, args.results, timeout=args.timeout, jobs=args.jobs,
+                           progress=lambda line: show(args, line))
     if args.output:
         write_text(args.output, text)
-    print(text, end="")
+    show(args, text, end="")
     return 0 if all(row["outcome"] == repro.OUTCOMES[1] for row in rows) else 1
 
 
 def run_migrate(args) -> int:
-    sides = [(path, results.load(path)) for path in (args.before, args.after)]
+    sides = [(path, load(path)) for path in (args.before, args.after)]
     migrate.check_pair(*sides)
     output = args.output or migrate.default_output(sides[0][1], sides[1][1])
     write_text(output, migrate.render(*sides))
-    print(f"wrote {output}")
+    show(args, f"wrote {output}")
     return 0
 
 
 def run_issue(args) -> int:
-    print(issue.render(results.load(args.results), args.results, args.claim), end="")
+    show(args, issue.render(load(args.results), args.results, args.claim), end="")
     return 0
 
 
@@ -108,16 +127,26 @@ def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(
         prog="python -m harness", description="Reports, comparisons and the regression gate "
         "for the results files of the stateful RNN conformance suite.")
+    # Options of every command, given after its name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--ascii", action="store_true",
+                        help="verdict marks in ASCII ([ok], [FAIL]...) on the console (the "
+                        "default where its encoding cannot show the symbols); files written "
+                        "keep the symbols")
+    common.add_argument("--traceback", action="store_true",
+                        help="on an internal error (exit 3), print the traceback")
     commands = main_parser.add_subparsers(dest="command", required=True)
 
-    command = commands.add_parser("report", help="markdown report of one results file")
+    command = commands.add_parser("report", parents=[common],
+                                  help="markdown report of one results file")
     command.add_argument("results", type=Path, metavar="RESULTS.json")
     command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
                          help="default: beside the results file, RESULTS.md")
     add_mutation_score(command)
     command.set_defaults(run=run_report)
 
-    command = commands.add_parser("compare", help="claims and benchmarks side by side")
+    command = commands.add_parser("compare", parents=[common],
+                                  help="claims and benchmarks side by side")
     command.add_argument("results", type=Path, nargs="+", metavar="RESULTS")
     command.add_argument("-o", "--output", type=Path, default=Path("reports/COMPARISON.md"),
                          metavar="OUT.md", help="default: %(default)s")
@@ -125,7 +154,7 @@ def parser() -> argparse.ArgumentParser:
     command.set_defaults(run=run_compare)
 
     command = commands.add_parser(
-        "gate", help="exit 1 when anything got worse than the baseline",
+        "gate", parents=[common], help="exit 1 when anything got worse than the baseline",
         description="Exit 0 when nothing got worse than the baseline, 1 otherwise; prints a "
         "markdown summary of the changes.")
     command.add_argument("--baseline", type=Path, required=True, metavar="DIR",
@@ -141,12 +170,15 @@ def parser() -> argparse.ArgumentParser:
                           "results; the expected failures stay as they are")
     command.add_argument("--strict", action="store_true",
                          help="also fail when a non-holding case fails differently (`*`)")
+    command.add_argument("--accept", action="store_true",
+                         help="pass observations that changed (`?`): read them, then retake "
+                         "the reference")
     command.add_argument("--summary", type=Path, metavar="OUT.md",
                          help="also write the summary to this file")
     defaults = gate.Tolerances()
     command.add_argument("--accuracy-tolerance", type=factor, default=defaults.accuracy,
-                         metavar="FACTOR", help="median error growth that is worse "
-                         "(default %(default)s)")
+                         metavar="FACTOR", help="error growth, seed by seed (the median "
+                         "of the per-seed ratios), that is worse (default %(default)s)")
     command.add_argument("--timing-tolerance", type=factor, default=defaults.timing,
                          metavar="FACTOR", help="relative time growth that is worse, when "
                          "significant (default %(default)s)")
@@ -157,7 +189,8 @@ def parser() -> argparse.ArgumentParser:
     command.set_defaults(run=run_gate)
 
     command = commands.add_parser(
-        "repro", help="run every reproduction script of a results file in a fresh process",
+        "repro", parents=[common],
+        help="run every reproduction script of a results file in a fresh process",
         description="Run each case's standalone reproduction script again and tabulate which "
         "still reproduce (exit 1) and which hold now (exit 0).")
     command.add_argument("results", type=Path, metavar="RESULTS.json")
@@ -170,7 +203,8 @@ def parser() -> argparse.ArgumentParser:
     command.set_defaults(run=run_repro)
 
     command = commands.add_parser(
-        "migrate", help="what changes, claim by claim, from one results file to another",
+        "migrate", parents=[common],
+        help="what changes, claim by claim, from one results file to another",
         description="Write a migration report: each claim's verdict before and after, the code "
         "of the changed claims and the verified workaround on the TO side.")
     command.add_argument("before", type=Path, metavar="FROM.json")
@@ -181,7 +215,8 @@ def parser() -> argparse.ArgumentParser:
     command.set_defaults(run=run_migrate)
 
     command = commands.add_parser(
-        "issue", help="print a draft issue for the Keras tracker about one finding",
+        "issue", parents=[common],
+        help="print a draft issue for the Keras tracker about one finding",
         description="Print, in markdown, a draft issue about a claim that does not hold in "
         "RESULTS: title, environment, standalone reproduction, observed, expected, related "
         "upstream threads.")
@@ -196,9 +231,20 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except (ResultsError, BaselineError, MutationScoreError) as error:
-        print(f"error: {error}", file=sys.stderr)
-    except OSError as error:
-        print(f"error: cannot write {error.filename}: {error.strerror}", file=sys.stderr)
+        show(args, f"error: {error}", stream=sys.stderr)
+    except OSError as error:  # an output that cannot be written, a script that cannot be read
+        show(args, f"error: {error.filename}: {error.strerror}" if error.filename
+             else f"error: {error}", stream=sys.stderr)
+    except KeyboardInterrupt:
+        show(args, "interrupted", stream=sys.stderr)
+        return 130
+    except Exception as error:  # a bug of the harness, not of the input: say so in one line
+        if args.traceback:
+            traceback.print_exc()
+        show(args, f"internal error: {type(error).__name__}: {' '.join(str(error).split())}"
+             + ("" if args.traceback else " (run again with --traceback to see where)"),
+             stream=sys.stderr)
+        return 3
     return 2
 
 

@@ -6,6 +6,10 @@
 The pattern before `` # `` is a pytest node id in which ``*`` and ``?`` are wildcards;
 brackets are literal, so write ids as pytest prints them. An entry without a reason is
 refused: every expected failure must say why.
+
+A comment line ``# implementation: keras-jax`` names the implementation the file was recorded
+on; the plugin then refuses it for another one (a mutant may use its base's). Files without the
+line are accepted for any implementation.
 """
 
 from __future__ import annotations
@@ -51,7 +55,21 @@ def parse(text: str, source: str = "<baseline>") -> list[Entry]:
     return entries
 
 
-def load(path) -> list[Entry]:
+_IMPLEMENTATION_LINE = re.compile(r"#\s*implementation:\s*(\S+)\s*$")
+
+
+def declared_implementation(text: str) -> str | None:
+    """The implementation a baseline names in its ``# implementation: NAME`` line, if any."""
+    for line in text.splitlines():
+        found = _IMPLEMENTATION_LINE.match(line.strip())
+        if found:
+            return found.group(1)
+    return None
+
+
+def load(path, implementation_names: tuple[str, ...] = ()) -> list[Entry]:
+    """The entries of ``path``; with ``implementation_names`` (the implementation's name first),
+    a file that declares another implementation is refused."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -59,6 +77,12 @@ def load(path) -> list[Entry]:
         raise BaselineError(f"{path}: no such baseline file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise BaselineError(f"{path}: cannot read baseline: {error}") from None
+    declared = declared_implementation(text)
+    if implementation_names and declared is not None and declared not in implementation_names:
+        raise BaselineError(
+            f"{path}: baseline of {declared}, not of {implementation_names[0]} "
+            "(its '# implementation:' line)"
+        )
     return parse(text, str(path))
 
 
@@ -74,4 +98,5 @@ def first_match(entries: list[Entry], nodeid: str) -> Entry | None:
     return next((entry for entry in entries if entry.matches(nodeid)), None)
 
 
-__all__ = ["BaselineError", "Entry", "parse", "load", "render", "first_match"]
+__all__ = ["BaselineError", "Entry", "parse", "declared_implementation", "load", "render",
+           "first_match"]

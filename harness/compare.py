@@ -1,13 +1,17 @@
 """Several results files side by side: claims × implementations and benchmarks × implementations.
 
 A column is one implementation at one keras version, so one implementation measured at two
-versions gives two columns. Benchmark figures are shown with their ratio to the first column.
+versions gives two columns, in version order whatever the order of the files given
+(``column_order``). Benchmark figures are shown with their ratio to the first column.
 The mutation score is about the suite, not an implementation, so it comes once, at the end.
 """
 
 from __future__ import annotations
 
+from packaging.version import InvalidVersion, Version
+
 from harness import mutation
+from harness.implementations import BUILT_IN
 from harness.markdown import (
     LEGEND,
     SYMBOLS,
@@ -25,13 +29,13 @@ from suites import upstream
 
 
 def render(runs: list[tuple[str, dict]], score: dict | None = None) -> str:
-    """The comparison of ``(path, results)`` pairs, in the order given.
+    """The comparison of ``(path, results)`` pairs, one column each in ``column_order``.
 
     ``score`` is the mutation score file as ``mutation.load`` gives it; without
     one the comparison says the mutation score was not measured.
     """
     columns = {}
-    for path, results in runs:
+    for path, results in sorted(runs, key=lambda run: column_order(run[1])):
         name = column_name(results)
         if name in columns:
             raise ResultsError(
@@ -48,6 +52,21 @@ def render(runs: list[tuple[str, dict]], score: dict | None = None) -> str:
                  "## Benchmarks", benchmarks_tables(columns),
                  "## Mutation score", mutation.section(score)]
     return "\n\n".join(section for section in sections if section) + "\n"
+
+
+def column_order(results: dict) -> tuple:
+    """Where a results file's column goes: the built-in implementations in their order
+    (``BUILT_IN``), then any other by name; within one, by keras version as packaging orders
+    them (3.5 before 3.10), a nightly (a dev release) after the releases, and a version that
+    packaging cannot read last."""
+    implementation = results["implementation"]
+    name = implementation["name"]
+    rank = list(BUILT_IN).index(name) if name in BUILT_IN else len(BUILT_IN)
+    try:
+        version = Version(str(implementation.get("keras")))
+    except InvalidVersion:
+        return rank, name, 2, Version("0")
+    return rank, name, int(version.is_devrelease), version
 
 
 def claims_table(columns: dict) -> tuple[str, list[str]]:
@@ -111,7 +130,8 @@ def figure(row: dict | None, value_of) -> tuple[str, float | None]:
     if row is None:
         return "–", None
     status = row.get("status", "ok")
-    if status != "ok":
+    if status not in ("ok", "no-skill"):
         return (f"{SYMBOLS['error']} error" if status == "error" else f"⚠ {cell(status)}"), None
     value = value_of(row)
-    return number(value), value
+    # A no-skill row's figures are measured and plausible: shown, beside its status.
+    return number(value) + (" ⚠ no-skill" if status == "no-skill" else ""), value

@@ -118,6 +118,8 @@ def resolve(spec: str):
             "or package.module:object"
         )
     module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ImplementationError(f"{spec!r}: name the object as package.module:object")
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
@@ -179,13 +181,40 @@ def load(spec: str):
     implementation = resolve(spec)
     try:
         namespace = implementation.load()
+    except ImplementationError:
+        raise
     except ImportError as error:
         raise ImplementationError(
             f"implementation {implementation.name!r} is not installed: {error}"
         ) from None
+    except Exception as error:  # the user's own load(): say what it raised, in one line
+        raise ImplementationError(f"{spec}: load() raised {_one_line(error)}") from None
     if namespace is None or not hasattr(namespace, "layers"):
         raise ImplementationError(
             f"{spec}: load() returned {type(namespace).__name__}, not a Keras namespace "
             "(it must return the module users write keras. against)"
         )
     return implementation, namespace
+
+
+VERSION_KEYS = ("keras", "backend", "backend_version")
+
+
+def versions(implementation, spec: str) -> dict:
+    """``implementation.versions()`` after ``load()``, checked: a dict of the three versions."""
+    try:
+        found = implementation.versions()
+    except Exception as error:
+        raise ImplementationError(f"{spec}: versions() raised {_one_line(error)}") from None
+    if not isinstance(found, dict) or any(key not in found for key in VERSION_KEYS):
+        raise ImplementationError(
+            f"{spec}: versions() returned {_one_line(found)}, not a dict with "
+            f"{', '.join(VERSION_KEYS)}"
+        )
+    return found
+
+
+def _one_line(value, limit: int = 200) -> str:
+    text = f"{type(value).__name__}: {value}" if isinstance(value, BaseException) else repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + " [...]"

@@ -71,6 +71,9 @@ def environment(results: dict) -> str:
 def render(results: dict, path: Path, claim_id: str) -> str:
     claim = find_claim(results, path, claim_id)
     failing = [case for case in claim["cases"] if case["verdict"] in NON_HOLDING]
+    if not failing:  # a claim recorded without its cases (nox's record of a failed session)
+        raise ResultsError(f"{path}: claim {claim_id!r} is {claim['verdict']} but has no "
+                           f"non-holding case ({len(claim['cases'])} cases): nothing to draft")
     case = failing[0]
     implementation = results["implementation"]
     observed = message_line(case.get("message"), "observed") or headline(case.get("message"))

@@ -15,6 +15,27 @@ LEGEND = ("✅ holds · ❌ fails (a wrong value) · 💥 error (the call raised
           "🔎 observed or measured (no promise; what was seen)")
 
 
+# How the console shows the symbols where its encoding has no room for them (cp1252), or with
+# --ascii; written files stay UTF-8 and keep the symbols.
+ASCII = {"✅": "[ok]", "❌": "[FAIL]", "💥": "[ERROR]", "❔": "[?]", "⏭": "[skip]", "🔎": "[seen]",
+         "⚠": "[!]", "→": "->", "≤": "<=", "≥": ">=", "×": "x", "÷": "/", "–": "-", "…": "...",
+         "·": "-"}
+
+
+def console_text(text: str, encoding: str | None, force_ascii: bool = False) -> str:
+    """``text`` as a console of ``encoding`` prints it: the symbols in ASCII (``ASCII``) where
+    it cannot encode them all, or with ``force_ascii``; any other character it cannot encode
+    (a message's, a path's) as ``?``."""
+    encoding = encoding or "utf-8"
+    try:
+        "".join(ASCII).encode(encoding)
+    except UnicodeEncodeError:
+        force_ascii = True
+    if force_ascii:
+        text = text.translate(str.maketrans(ASCII))
+    return text.encode(encoding, "replace").decode(encoding)
+
+
 def headline(message) -> str:
     """What a case's message says happened, in one line.
 

@@ -30,6 +30,13 @@ def block(row: dict | None, metric: str) -> dict | None:
     return value if isinstance(value, dict) and is_number(value.get("median")) else None
 
 
+def diagnostic(row: dict | None, metric: str) -> dict | None:
+    """A figure of the row's diagnostic: ours, not the implementation's inference (the cosine
+    benchmarks' twin with the state carried by hand); None where the row has none."""
+    found = (row or {}).get("diagnostic")
+    return block(found, metric) if isinstance(found, dict) else None
+
+
 def median(row: dict | None, metric: str) -> float | None:
     found = block(row, metric)
     return None if found is None else found["median"]

@@ -97,8 +97,11 @@ def check_code(nodeid: str) -> str | None:
     path = PROJECT_ROOT / file
     if not name or not path.is_file():
         return None
-    source = path.read_text(encoding="utf-8")
-    module = ast.parse(source)
+    try:
+        source = path.read_text(encoding="utf-8")
+        module = ast.parse(source)
+    except (UnicodeDecodeError, SyntaxError, ValueError):  # a node id not of the suite's files
+        return None
     constants: dict[str, str] = {}
 
     def text_of(argument) -> str | None:

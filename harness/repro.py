@@ -37,8 +37,9 @@ def run_one(script: Path, timeout: float) -> tuple[str, float, str]:
         return "missing script", 0.0, str(script)
     started = time.perf_counter()
     try:
+        # errors="replace": a script may print anything; its outcome is its exit code.
         completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                                   timeout=timeout)
+                                   errors="replace", timeout=timeout)
     except subprocess.TimeoutExpired:
         return f"timed out after {timeout:g} s", time.perf_counter() - started, ""
     seconds = time.perf_counter() - started
@@ -79,7 +80,13 @@ def script_text(case: dict, path: Path) -> str | None:
     if not case.get("repro"):
         return None
     script = Path(path).parent / case["repro"]
-    return script.read_text(encoding="utf-8") if script.is_file() else None
+    if not script.is_file():
+        return None
+    try:
+        return script.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise ResultsError(f"{script}: not UTF-8 (byte {error.start}): not a script the "
+                           "suite wrote") from None
 
 
 def body(case: dict, path: Path) -> str | None:

@@ -5,10 +5,13 @@ Every check takes the ``check`` fixture and, in this order:
 1. ``check.reproduce(body)``: the lines a user would type to see the behaviour, as the body of a
    standalone script (``suites/repro.py`` wraps it); the plugin writes it beside the results
    file when the case does not hold;
-2. ``check.precondition(...)``, ``check.same_count(...)``: what must have happened for the claim
-   to be observable at all (the state was non-zero before a reset, both sides of a comparison
-   have the same arrays). When it did not happen the case is ``inconclusive``, never ``holds``;
-3. ``check.close(...)``, ``check.that(...)``: the claim itself. A wrong value is ``fails``.
+2. ``check.precondition(..., failing=claim)``: what another claim promises and this one needs
+   to be observable at all (a reset is seen only on a state that ``predict`` stored: that is
+   ``carry.index-i``). When it did not happen the case is ``inconclusive``, never ``holds``, and
+   the message names that claim. This is the only way to ``inconclusive``;
+3. ``check.layer_states(layer)``, ``check.same_count(...)``, ``check.close(...)``,
+   ``check.that(...)``: the claim itself. A layer that keeps no state, a different number of
+   arrays, a different shape or a wrong value is ``fails``.
 
 Messages read as bug reports: the claim and versions, observed, expected, and the repro body.
 The claim id is written once, in ``@pytest.mark.claim(id)``.
@@ -20,9 +23,11 @@ import textwrap
 
 import numpy as np
 
+from fixtures import rnn
 from harness.plugin import REPRO_SCRIPT
 from harness.results import Inconclusive
 from suites import repro
+from suites.claims import CLAIMS
 
 ATOL = 1e-4  # float32 kernels against a float64 reference over a few dozen steps
 
@@ -61,21 +66,40 @@ class Check:
                      + textwrap.indent(self.body, "    "))
         return text
 
-    # -- preconditions: not met -> inconclusive -------------------------------------------------
-    def precondition(self, condition, needed: str, observed: str = "") -> None:
-        """``needed`` must have happened for the claim to be observable."""
+    # -- preconditions: another claim fails -> inconclusive ------------------------------------
+    def precondition(self, condition, needed: str, observed: str = "", *, failing: str) -> None:
+        """``needed`` must have happened for the claim to be observable; it is what the claim
+        ``failing`` promises, so when it did not happen that claim fails on this implementation
+        and this one cannot be seen: ``inconclusive``, naming it. Where ``failing`` is this very
+        claim, it is a failure (a helper shared by several claims names the one it needs)."""
         __tracebackhide__ = True
-        if not condition:
-            raise Inconclusive(self.report(
-                f"inconclusive: {needed} did not happen" + (f" ({observed})" if observed else ""),
-                f"{needed}, so that the claim can be observed"))
+        if failing not in CLAIMS:
+            raise ValueError(f"precondition of {self.claim}: failing={failing!r} is not a claim")
+        if condition:
+            return
+        if failing == self.claim:
+            self.fail(f"{needed} did not happen" + (f" ({observed})" if observed else ""), needed)
+        raise Inconclusive(self.report(
+            f"inconclusive: {needed} did not happen" + (f" ({observed})" if observed else "")
+            + f"; that is {failing}, which does not hold here",
+            f"{needed} ({failing}), so that the claim can be observed"))
+
+    # -- what the claim is about ---------------------------------------------------------------
+    def layer_states(self, layer, what: str = "the layer") -> list[np.ndarray]:
+        """``layer.states`` as NumPy arrays; a layer that keeps no state fails the claim, which is
+        about that state."""
+        __tracebackhide__ = True
+        states = rnn.layer_states(self.impl, layer)
+        self.that(states, f"{what} keeps no state: layer.states is {layer.states!r}",
+                  "a stateful layer keeps its state in layer.states (h, and c for LSTM)")
+        return states
 
     def same_count(self, what: str, observed: list, expected: list) -> None:
         """Both sides of a comparison have the same number of arrays, at least one."""
         __tracebackhide__ = True
-        self.precondition(len(observed) == len(expected) and len(expected) > 0,
-                          f"{what}: the same number of arrays on both sides, at least one",
-                          f"{len(observed)} observed, {len(expected)} expected")
+        self.that(len(observed) == len(expected) and len(expected) > 0,
+                  f"{what}: {len(observed)} arrays observed, {len(expected)} expected",
+                  f"{what}: the same number of arrays on both sides, at least one")
 
     # -- the claim ---------------------------------------------------------------------------------
     def that(self, condition, observed: str, expected: str) -> None:
@@ -92,9 +116,9 @@ class Check:
         """``observed`` equals ``expected`` within ``atol``; the shapes are checked first."""
         __tracebackhide__ = True
         observed, expected = np.asarray(observed), np.asarray(expected)
-        self.precondition(observed.shape == expected.shape and observed.size > 0,
-                          f"{what}: arrays of the same, non-empty shape on both sides",
-                          f"observed {observed.shape}, expected {expected.shape}")
+        self.that(observed.shape == expected.shape and observed.size > 0,
+                  f"{what} has shape {observed.shape}, {expected_what} {expected.shape}",
+                  f"{what}: arrays of the same, non-empty shape on both sides")
         difference = max_difference(observed, expected)
         self.that(difference <= atol,
                   f"{what} differs from {expected_what} by {difference:.3g} ({describe(observed)})",

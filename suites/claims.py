@@ -86,7 +86,14 @@ CLAIMS = {
         Claim("sequence.any-order",
               "Through any sequence of user operations (calls, predict, evaluate, training, "
               "resets, set_weights, save and load) a stateful layer's state and outputs are "
-              "those of the NumPy model of the layer.", DOCS_RNN + "; " + FAQ),
+              "those of the NumPy model of the layer; every operation the implementation has is "
+              "drawn, whatever its baseline lists.", DOCS_RNN + "; " + FAQ),
+        Claim("sequence.any-order.beyond-known",
+              "Through any sequence of the user operations whose own single-operation checks "
+              "hold, a stateful layer's state and outputs are those of the NumPy model of the "
+              "layer; the operations the baseline lists as not holding are left out, each case "
+              "names them, and it is skipped where the baseline lists none.",
+              DOCS_RNN + "; " + FAQ),
         Claim("perf.cpu-vs-gpu",
               "LSTMs may train faster on the CPU than on a GPU (ratio of training times measured "
               "in one run; skipped without a GPU).", ARTICLE, kind="measured"),
@@ -140,6 +147,16 @@ CLAIMS = {
               "fixed one is refused with a clear error.",
               "Keras Model.fit docs, `validation_data`; keras-team/keras#2849, "
               "keras-team/keras#9036", kind="observed"),
+        Claim("carry.validation.isolated",
+              "fit(validation_data=...) keeps validation apart from a stateful model's training "
+              "state: validation does not start from the state training left, and neither the "
+              "next epoch nor the state fit leaves is the state validation left.",
+              "Keras RNN docs, 'Note on using statefulness in RNNs' (a state is reused only by "
+              "the next batch's samples, one-to-one: keras/src/layers/rnn/rnn.py:95-100 at "
+              "v3.15.1), and Model.fit docs, `validation_data` (evaluated at the end of each "
+              "epoch, 'the model will not be trained on this data': "
+              "keras/src/trainers/trainer.py:634-636): validation batches do not follow the "
+              "training batches; keras-team/keras#2849"),
         Claim("carry.input-pipeline",
               "tf.data.Dataset (TensorFlow backends), keras.utils.PyDataset (Sequence on Keras 2) "
               "and a Python generator feed a stateful model its batches in order and carry the "
@@ -152,9 +169,8 @@ CLAIMS = {
               "Keras RNN layer docs, `initial_state`; tensorflow/tensorflow#32299, "
               "keras-team/keras#10965", kind="observed"),
         Claim("reset.custom-initial",
-              "For a cell whose get_initial_state is not zero, the state after a reset equals "
-              "the state of a freshly built layer, and both equal the state the stateless layer "
-              "starts from.",
+              "For a cell whose get_initial_state is not zero, the stateless layer starts from "
+              "it, and the state of a freshly built layer and the state after a reset equal it.",
               "Keras RNN layer docs, custom cells' `get_initial_state`; "
               "tensorflow/tensorflow#42193"),
         # -- mixed precision and ConvLSTM (test_dtype.py, test_convlstm.py) --
@@ -208,8 +224,9 @@ CLAIMS = {
               kind="workaround", workaround_for="setup.equal-batches"),
         Claim("workaround.setup.equal-batches.whole-batches-direct-calls",
               "Data trimmed or padded to a multiple of the batch size and fed batch by batch "
-              "through model(batch): every batch has the fixed size and every real sample's "
-              "outputs carry the state as the NumPy cells do (where predict carries no state).",
+              "through model(batch) (inference only): the model answers whole batches of the "
+              "fixed size and every real sample's outputs carry the state as the NumPy cells do "
+              "(where predict carries no state).",
               "keras-team/keras#2030; this suite's carry.index-i finding on keras-jax",
               kind="workaround", workaround_for="setup.equal-batches"),
         Claim("workaround.carry.index-i.direct-calls",
@@ -221,9 +238,10 @@ CLAIMS = {
         Claim("workaround.carry.index-i.explicit-state",
               "Training with the state as explicit inputs and outputs (a stateless layer with "
               "return_state=True and initial_state inputs, the state carried by hand between "
-              "train_on_batch calls): every step trains, and the state after each batch is the "
-              "NumPy cells' from the state carried in (the torch training recipe, and JAX's "
-              "training path).",
+              "train_on_batch calls): the state fed to each step is the NumPy cells' carried from "
+              "zeros, each batch with the weights of its step, and every step updates the weights, "
+              "from the second step on differently than the same step from the zero state (the "
+              "torch training recipe, and JAX's training path).",
               "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
               "breaks autograd); Keras RNN docs, `initial_state` and `return_state`",
               kind="workaround", workaround_for="carry.index-i"),
@@ -269,7 +287,8 @@ CLAIMS = {
         # claim's own check with every batch fed by model(batch) (test_workarounds.py). The
         # claim, and what its direct calls carry:
         *(Claim(f"workaround.{target}.direct-calls",
-                f"In place of predict, evaluate and fit: model(batch) called batch by batch "
+                f"In place of predict (inference only; evaluate and fit are not covered): "
+                f"model(batch) called batch by batch "
                 f"carries the state {path}, as the NumPy reference does.",
                 "Keras 3 on JAX carries state only through direct calls (this suite's finding; "
                 "not found upstream)", kind="workaround", workaround_for=target)
@@ -290,9 +309,12 @@ CLAIMS = {
           }.items()),
         Claim("workaround.carry.across-epochs.explicit-state",
               "Training with the state as explicit inputs and outputs, carried by hand between "
-              "train_on_batch calls and not reset between epochs: every step trains, and the "
-              "state after the data twice is the NumPy cells' on the data run twice with no "
-              "reset in between (in place of fit on a stateful layer, which raises on torch).",
+              "train_on_batch calls and not reset between epochs: the state fed to each step of "
+              "both epochs is the NumPy cells' carried from zeros over the data twice with no "
+              "reset in between, each batch with the weights of its step, and every step updates "
+              "the weights, from the second step on (the second epoch's first included) "
+              "differently than the same step from the zero state (in place of fit on a stateful "
+              "layer, which raises on torch).",
               "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
               "breaks autograd); Keras RNN docs, `initial_state` and `return_state`",
               kind="workaround", workaround_for="carry.across-epochs"),

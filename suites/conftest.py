@@ -24,7 +24,7 @@ def pytest_collection_modifyitems(config, items):
         return
     for item in items:
         claim = item.get_closest_marker("claim")
-        if claim is not None and claim.args[0] == "sequence.any-order":
+        if claim is not None and claim.args[0].startswith("sequence.any-order"):
             item.add_marker(pytest.mark.timeout(DEEP_TIMEOUT_S))
 
 

@@ -26,9 +26,9 @@ from harness.paths import PROJECT_ROOT
 
 # The helpers of fixtures/rnn.py a script may use, copied in by their source so that the script
 # does exactly what the check does.
-RNN_HELPERS = (rnn.rnn_layer, rnn.stateful_model, rnn.rnn_layers, rnn.layer_states,
-               rnn.stateless_twin, rnn.batches, rnn.as_streams, rnn.as_samples, rnn.targets_like,
-               rnn.feed)
+RNN_HELPERS = (rnn.rnn_layer, rnn.stateful_model, rnn.rnn_layers, rnn.state_variables,
+               rnn.layer_states, rnn.stateless_twin, rnn.batches, rnn.as_streams, rnn.as_samples,
+               rnn.targets_like, rnn.feed)
 RNN_CONSTANTS = ("CELLS", "UNITS", "TIMESTEPS", "FEATURES")
 
 TAIL = '''

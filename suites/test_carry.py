@@ -49,7 +49,7 @@ def test_index_i(models, impl, check, rng, cell, batch_size, entry_point):
     outputs = rnn.feed(impl, model, chunks, entry_point)
     streams = rnn.as_streams(chunks)
     what = f"after {BATCHES} batches of {batch_size} through {entry_point}"
-    states = rnn.layer_states(impl, layer)
+    states = check.layer_states(layer)
     for name, (sequence, final) in {
         "the stateless twin": models.twin_run(cell, layer.get_weights(), streams),
         "the NumPy reference": reference_cells.run_sequence(cell, layer.get_weights(), streams),
@@ -108,19 +108,23 @@ def test_rows_isolated(models, impl, check, rng, cell, entry_point):
     check.reproduce(ROWS_ISOLATED_REPRO.format(cell=cell, batch_size=batch_size, batches=BATCHES,
                                                entry_point=entry_point, row=row))
     chunks = rnn.batches(rng, batch_size, BATCHES)
+    # A layer that keeps no state has no rows to keep apart: the claim is about that state.
+    check.layer_states(rnn.rnn_layers(models.model(cell, batch_size))[0])
     plain, perturbed = outputs_after_perturbing(models, impl, cell, chunks, row, entry_point)
     check.same_count("batches of outputs", perturbed, plain)
     for later in range(1, BATCHES):
         changed = np.abs(perturbed[later] - plain[later]).reshape(batch_size, -1).max(axis=1)
-        check.precondition(changed[row] > 0,
-                           f"the perturbation of sample {row} reaching row {row} of batch {later + 1}",
-                           f"{entry_point}: row {row} unchanged, so no state carried it")
+        # Another row changing is a failure whether or not row 1 changed (a shifted state).
         others = [r for r in range(batch_size) if r != row and changed[r] > 0]
         check.that(not others,
                    f"rows {others} of batch {later + 1} changed (by up to "
                    f"{changed[others].max() if others else 0:.3g}) when only sample {row} of "
                    f"batch 1 was perturbed ({entry_point})",
                    f"only row {row} changes")
+        check.precondition(changed[row] > 0,
+                           f"the perturbation of sample {row} reaching row {row} of batch {later + 1}",
+                           f"{entry_point}: row {row} unchanged, so no state carried it",
+                           failing="carry.long-range")
 
 
 LONG_RANGE_REPRO = PERTURB_REPRO + """
@@ -144,6 +148,7 @@ def test_long_range(models, impl, check, rng, cell, n):
     check.reproduce(LONG_RANGE_REPRO.format(cell=cell, batch_size=batch_size, batches=n + 1,
                                             entry_point="predict", row=row, n=n))
     chunks = rnn.batches(rng, batch_size, n + 1)
+    check.layer_states(rnn.rnn_layers(models.model(cell, batch_size))[0])
     for stateful in (True, False):
         plain, perturbed = outputs_after_perturbing(
             models, impl, cell, chunks, row, "predict", stateful=stateful
@@ -194,9 +199,11 @@ def test_stacked(models, impl, check, rng, cell):
     first_sequence, first_state = reference_cells.run_sequence(cell, first.get_weights(), streams)
     second_sequence, second_state = reference_cells.run_sequence(cell, second.get_weights(), first_sequence)
     what = f"after {BATCHES} batches"
-    check.all_close(f"first layer state {what}", rnn.layer_states(impl, first), first_state,
+    check.all_close(f"first layer state {what}", check.layer_states(first, "the first layer"),
+                    first_state,
                     expected_what="the NumPy reference (each layer continues its own sequence)")
-    check.all_close(f"second layer state {what}", rnn.layer_states(impl, second), second_state,
+    check.all_close(f"second layer state {what}", check.layer_states(second, "the second layer"),
+                    second_state,
                     expected_what="the NumPy reference (each layer continues its own sequence)")
     check.close(f"model outputs {what}", np.concatenate(outputs, axis=1), second_sequence,
                 expected_what="the NumPy reference")
@@ -240,5 +247,5 @@ def test_across_epochs(models, impl, check, rng, cell, how):
         for _ in range(2):
             model.fit(x, y, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
     _, expected = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks * 2))
-    check.all_close(f"state after fitting the data twice ({how})", rnn.layer_states(impl, layer),
+    check.all_close(f"state after fitting the data twice ({how})", check.layer_states(layer),
                     expected, expected_what="the data run twice with no reset in between")

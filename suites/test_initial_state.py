@@ -150,9 +150,9 @@ def test_initial_state_precedence(own_models, impl, check, rng, cell, entry_poin
     starts = [[(0.5 * rng.standard_normal((BATCH_SIZE, rnn.UNITS))).astype("float32")
                for _ in range(reference_cells.state_size(cell))] for _ in chunks]
     candidates = precedence_candidates(cell, layer.get_weights(), chunks, starts)
-    check.precondition(distinct(outputs for outputs, _ in candidates.values()),
-                       "candidate starting states giving outputs that differ by more than "
-                       f"{DISTINCT:g}, so that the one taken can be told apart")
+    if not distinct(outputs for outputs, _ in candidates.values()):  # the NumPy cells alone
+        raise RuntimeError("candidate starting states give outputs within "
+                           f"{DISTINCT:g} of each other: the suite's data cannot tell them apart")
     outputs = feed_with_states(impl, model, chunks, starts, entry_point)
     matched, difference = closest(outputs, {name: value[0] for name, value in candidates.items()})
     check.that(difference <= ATOL,
@@ -160,7 +160,7 @@ def test_initial_state_precedence(own_models, impl, check, rng, cell, entry_poin
                f"{matched}, off by {difference:.3g}; {describe(outputs[-1])})",
                "outputs equal to the NumPy cells started from one candidate: "
                + "; ".join(candidates))
-    stored, found = describe_stored(state_values(impl, layer), matched,
+    stored, found = describe_stored(check.layer_states(layer), matched,
                                     {name: value[1] for name, value in candidates.items()},
                                     starts)
     check.observe(f"{entry_point}: each batch starts from {matched}; the layer then stores "
@@ -246,8 +246,8 @@ def start_of(impl, stateless, cell, chunk, starts):
 @pytest.mark.parametrize("how", list(RESETS))
 @pytest.mark.parametrize("cell", rnn.CELLS)
 def test_reset_custom_initial(own_models, impl, check, rng, cell, how):
-    """A cell with a non-zero get_initial_state: after a reset the state equals a fresh layer's,
-    and both equal the state the stateless layer starts from (the NumPy cells tell which)."""
+    """A cell with a non-zero get_initial_state: the stateless layer starts from it (the NumPy
+    cells tell it from zeros), and a fresh layer's state and the state after a reset equal it."""
     check.reproduce(CUSTOM_INITIAL_REPRO.format(cell=cell, batch_size=BATCH_SIZE,
                                                 reset=RESETS[how]),
                     extra=(initial_row, custom_initial_cell))
@@ -262,34 +262,38 @@ def test_reset_custom_initial(own_models, impl, check, rng, cell, how):
                for k in range(reference_cells.state_size(cell))]
     zeros = [np.zeros_like(state) for state in initial]
     chunk, later = rnn.batches(rng, BATCH_SIZE, 2)
-    # 1. What the stateless layer starts from: get_initial_state, or zeros.
+    # 1. The stateless layer starts from get_initial_state: the non-zero start every other state
+    # is compared with. Starting from zeros is the cell's get_initial_state ignored.
     name, difference, observed = start_of(impl, stateless, cell, chunk,
                                           {"get_initial_state": initial, "zeros": zeros})
     check.that(difference <= ATOL,
                f"the stateless layer's outputs match neither start (nearest: {name}, off by "
                f"{difference:.3g}; {describe(observed)})",
-               "the NumPy cells from get_initial_state or from zeros")
-    start = initial if name == "get_initial_state" else zeros
-    what_start = f"what the stateless layer starts from ({name})"
+               "the NumPy cells from the cell's own (non-zero) get_initial_state")
+    check.that(name == "get_initial_state",
+               f"the stateless layer starts from zeros, not from the cell's get_initial_state "
+               f"({describe(observed)})",
+               "the NumPy cells from the cell's own (non-zero) get_initial_state")
+    what_start = "the cell's get_initial_state (the stateless layer's start)"
     # 2. A fresh stateful layer (a newly built one, same weights).
     fresh = custom_initial_model(own_models.keras, cell)
     fresh.set_weights(weights)
     fresh_states = state_values(impl, rnn.rnn_layers(fresh)[0])
     # 3. Move the state away from the initial one, reset it.
     model(chunk)
-    before = state_values(impl, layer)
-    check.precondition(len(before) == len(start)
-                       and any(max_difference(s, i) > DISTINCT for s, i in zip(before, start)),
-                       "a state moved away from the initial one before the reset",
-                       f"{[describe(state) for state in before]}")
+    before = check.layer_states(layer)
+    check.same_count("state arrays after a direct call, against the initial state", before, initial)
+    check.precondition(any(max_difference(s, i) > DISTINCT for s, i in zip(before, initial)),
+                       "a state moved away from the initial one by a direct call, before the reset",
+                       f"{[describe(state) for state in before]}", failing="state.is-memory")
     (layer if how == "layer" else model).reset_states()
     after = state_values(impl, layer)
     check.all_close(f"the state after {RESETS[how]}", after, fresh_states,
                     expected_what="the state of a freshly built layer")
-    check.all_close(f"the state after {RESETS[how]}", after, start, expected_what=what_start)
-    check.all_close("the state of a freshly built layer", fresh_states, start,
+    check.all_close(f"the state after {RESETS[how]}", after, initial, expected_what=what_start)
+    check.all_close("the state of a freshly built layer", fresh_states, initial,
                     expected_what=what_start)
     # 4. What the user sees: the next batch after the reset reads as the stateless layer's.
-    expected, _ = reference_cells.run_sequence(cell, weights[:3], later, start)
+    expected, _ = reference_cells.run_sequence(cell, weights[:3], later, initial)
     check.close(f"outputs of the batch after {RESETS[how]}", impl.to_numpy(model(later)), expected,
                 expected_what=f"the NumPy cells from {what_start}")

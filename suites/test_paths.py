@@ -136,7 +136,7 @@ def check_carry(check, impl, model, chunks, entry_point, cell, how, backwards=Fa
     what = f"after {BATCHES} batches of {BATCH_SIZE} through {entry_point} ({how})"
     expected_what = ("the NumPy cells on the batches, each read backwards, concatenated in time"
                      if backwards else "the NumPy cells on the batches concatenated in time")
-    check.all_close(f"state {what}", state_values(impl, layer), final, expected_what=expected_what)
+    check.all_close(f"state {what}", check.layer_states(layer), final, expected_what=expected_what)
     if outputs is not None:
         check.close(f"outputs {what}", np.concatenate(outputs, axis=1), sequence,
                     expected_what=expected_what)
@@ -211,13 +211,13 @@ def test_stacked_cells(path_models, impl, check, rng, cell, entry_point):
     sequence, final = reference_cells.run_stacked(cell, layer.get_weights(), rnn.as_streams(chunks))
     what = f"after {BATCHES} batches through {entry_point}"
     expected_what = "the NumPy cells (each cell continues its own sequence)"
-    states = state_values(impl, layer)
+    states = check.layer_states(layer)
     check.all_close(f"state of both cells {what}", states, final, expected_what=expected_what)
     if outputs is not None:
         check.close(f"outputs {what}", np.concatenate(outputs, axis=1), sequence,
                     expected_what=expected_what)
-    check.precondition(any(np.any(state != 0) for state in states),
-                       "non-zero states before the reset", f"{entry_point} left them zero")
+    check.that(any(np.any(state != 0) for state in states),
+               f"{entry_point} left every state zero before the reset", "non-zero states to reset")
     layer.reset_states()
     after = state_values(impl, layer)
     check.same_count("states after the reset", after, final)
@@ -295,9 +295,9 @@ def test_dropout_inference_carry(path_models, impl, check, rng, cell, entry_poin
     loss = model.train_on_batch(chunk, rnn.targets_like(model, 1))
     check.that(np.all(np.isfinite(np.asarray(loss, dtype="float64"))),
                f"train_on_batch returned the loss {loss}", "a finite loss")
-    states = state_values(impl, layer)
-    check.precondition(len(states) == reference_cells.state_size(cell),
-                       f"{reference_cells.state_size(cell)} state arrays", f"{len(states)}")
+    states = check.layer_states(layer)
+    check.that(len(states) == reference_cells.state_size(cell), f"{len(states)} state arrays",
+               f"{reference_cells.state_size(cell)} state arrays")
     check.that(all(np.all(np.isfinite(state)) for state in states),
                "the state after one training step is not finite", "a finite state")
     check.that(all(np.any(state != 0) for state in states),
@@ -390,10 +390,11 @@ def test_bidirectional_carry(path_models, impl, check, rng, cell, entry_point):
     outputs = rnn.feed(impl, model, chunks, entry_point)
     expected, forward_final, backward_final = bidirectional_expected(cell, layer, chunks)
     what = f"after {BATCHES} batches through {entry_point}"
-    check.all_close(f"forward half state {what}", state_values(impl, layer.forward_layer),
-                    forward_final, expected_what="the NumPy cells on the batches in time")
-    check.all_close(f"backward half state {what}", state_values(impl, layer.backward_layer),
-                    backward_final,
+    check.all_close(f"forward half state {what}",
+                    check.layer_states(layer.forward_layer, "the forward half"), forward_final,
+                    expected_what="the NumPy cells on the batches in time")
+    check.all_close(f"backward half state {what}",
+                    check.layer_states(layer.backward_layer, "the backward half"), backward_final,
                     expected_what="the NumPy cells on the batches, each read backwards, in order")
     if outputs is not None:
         check.close(f"outputs {what}", np.concatenate(outputs, axis=1), expected,
@@ -440,11 +441,15 @@ def test_bidirectional_reset(path_models, impl, check, rng, cell, how, walk=None
                     extra=() if walk is None else walk.helpers)
     model(rnn.batches(rng, BATCH_SIZE, 1)[0])  # one direct call fills all four states
     halves = (layer.forward_layer, layer.backward_layer)
-    before = [state for half in halves for state in state_values(impl, half)]
-    check.precondition(len(before) == 2 * reference_cells.state_size(cell)
-                       and all(np.any(state != 0) for state in before),
-                       "every state of both halves non-zero before the reset",
-                       f"{len(before)} states, {sum(bool(np.any(s)) for s in before)} non-zero")
+    before = [state for name, half in zip(("forward", "backward"), halves)
+              for state in check.layer_states(half, f"the {name} half")]
+    check.that(len(before) == 2 * reference_cells.state_size(cell),
+               f"{len(before)} state arrays in both halves",
+               f"{reference_cells.state_size(cell)} in each half")
+    check.precondition(all(np.any(state != 0) for state in before),
+                       "every state of both halves non-zero after a direct call, before the reset",
+                       f"{len(before)} states, {sum(bool(np.any(s)) for s in before)} non-zero",
+                       failing="bidirectional.carry")
     apply_reset(model, layer, how, walk)
     after = [state for half in halves for state in state_values(impl, half)]
     check.same_count("states of both halves after the reset", after, before)
@@ -518,21 +523,20 @@ def test_mask_keeps_state(path_models, impl, check, rng, cell, entry_point):
         for batch, masked_steps in steps.items():
             chunks[batch][row, list(masked_steps)] = 0.0
     outputs = rnn.feed(impl, model, chunks, entry_point)
-    states = state_values(impl, layer)
+    states = check.layer_states(layer)
     stream = rnn.as_streams(chunks)
     weights = layer.get_weights()
-    check.precondition(len(states) == reference_cells.state_size(cell),
-                       f"{reference_cells.state_size(cell)} state arrays", f"{len(states)}")
+    check.that(len(states) == reference_cells.state_size(cell), f"{len(states)} state arrays",
+               f"{reference_cells.state_size(cell)} state arrays")
     for row in range(BATCH_SIZE):
         skipped = {b * rnn.TIMESTEPS + t for b, ts in MASKED.get(row, {}).items() for t in ts}
         keep = [t for t in range(stream.shape[1]) if t not in skipped]
         _, final = reference_cells.run_sequence(cell, weights, stream[row:row + 1, keep])
         if skipped:
             _, unmasked = reference_cells.run_sequence(cell, weights, stream[row:row + 1])
-            check.precondition(
-                check_differs(final, unmasked),
-                f"row {row}: reading its masked (zero) steps would change the state, so that "
-                "skipping them can be told apart")
+            if not check_differs(final, unmasked):  # the NumPy cells alone: the suite's data
+                raise RuntimeError(f"row {row}: reading its masked (zero) steps would not change "
+                                   "the state, so skipping them cannot be told apart: change MASKED")
         for k, (state, value) in enumerate(zip(states, final)):
             check.close(f"row {row} state[{k}] after {BATCHES} batches through {entry_point} "
                         f"({len(skipped)} masked steps)", state[row:row + 1], value,

@@ -2,7 +2,9 @@
 
 A reset is only observed when there was something to reset: every check first establishes that
 the state of each layer it is about was non-zero before the reset (and, for reset.fresh, that
-the carried state changed the outputs), otherwise the case is ``inconclusive``.
+the carried state changed the outputs). A layer that keeps no state fails; a state that a batch
+left at zero is another claim's failure (state.is-memory, carry.index-i), which makes the case
+``inconclusive``.
 """
 
 import numpy as np
@@ -67,13 +69,14 @@ def fed_stack(models, impl, check, rng, cell, batch_size):
     (x,) = rnn.batches(rng, batch_size, 1)
     model(x)
     layers = rnn.rnn_layers(model)
-    before = [rnn.layer_states(impl, layer) for layer in layers]
-    check.precondition(len(layers) == 2, "a stack of two stateful layers",
-                       f"{len(layers)} recurrent layers found")
+    check.that(len(layers) == 2, f"{len(layers)} recurrent layers found in a stack of two",
+               "a stack of two stateful layers")
+    before = [check.layer_states(layer, f"layer {index}") for index, layer in enumerate(layers)]
     for index, states in enumerate(before):
-        check.precondition(nonzero(states), f"layer {index} holding a non-zero state before the reset",
+        check.precondition(nonzero(states), f"layer {index} holding a non-zero state after a batch",
                            f"{len(states)} state arrays, "
-                           f"{sum(not np.any(state) for state in states)} of them all zeros")
+                           f"{sum(not np.any(state) for state in states)} of them all zeros",
+                           failing="state.is-memory")
     return model, layers, before
 
 
@@ -155,24 +158,25 @@ def test_fresh(keras, models, impl, check, rng, cell, how):
     # Before the reset: the model's state must be non-zero and must change its outputs, or a
     # reset that does nothing would pass.
     without_reset = impl.to_numpy(model.predict(chunks[2], batch_size=batch_size, verbose=0))
-    states = rnn.layer_states(impl, layer)
+    states = check.layer_states(layer)
     check.precondition(nonzero(states),
                        "the layer holding a non-zero state after 3 batches through predict, before the reset",
-                       f"state {describe(states[0]) if states else 'empty'}")
+                       f"state {describe(states[0])}", failing="carry.index-i")
     change = max_difference(without_reset, expected)
     check.precondition(change > ATOL,
                        "the carried state changing predict's outputs before the reset "
                        "(the model in use differing from a fresh one)",
-                       f"the model in use differs from a fresh one by {change:.3g}")
+                       f"the model in use differs from a fresh one by {change:.3g}",
+                       failing="carry.index-i")
     reset_line = "model.reset_states()" if how == "model" else "layer.reset_states()"
     if how == "model":
         model.reset_states()
     else:
         layer.reset_states()
     after_reset = impl.to_numpy(model.predict(chunks[2], batch_size=batch_size, verbose=0))
-    check.precondition(after_reset.shape == expected.shape,
-                       "predict's outputs of the same shape on both models",
-                       f"{after_reset.shape} after the reset, {expected.shape} from the fresh model")
+    check.that(after_reset.shape == expected.shape,
+               f"predict's outputs have shape {after_reset.shape} after the reset, "
+               f"{expected.shape} from the fresh model", "outputs of the same shape on both models")
     difference = max_difference(after_reset, expected)
     check.that(difference <= ATOL,
                f"after {reset_line} predict differs from a fresh model by {difference:.3g} "
@@ -220,17 +224,20 @@ def test_reset_with_values(models, impl, check, rng, cell):
     (x,) = rnn.batches(rng, batch_size, 1)
     (x0,) = rnn.batches(rng, batch_size, 1)
     model(x0)  # the layer now holds a state, which the reset must replace
-    before = rnn.layer_states(impl, layer)
-    check.precondition(nonzero(before), "the layer holding a non-zero state before the reset",
-                       f"state {describe(before[0]) if before else 'empty'}")
+    before = check.layer_states(layer)
+    check.precondition(nonzero(before), "the layer holding a non-zero state after a batch",
+                       f"state {describe(before[0])}", failing="state.is-memory")
     check.same_count("state arrays before the reset, against the values given", before, values)
+    # The values are drawn at random: a state equal to them is not the cell's final state.
     check.precondition(all(max_difference(state, value) > 1e-6 for state, value in zip(before, values)),
-                       "the state before the reset differing from the values given")
+                       "the state after a batch differing from random values given",
+                       failing="state.is-memory")
     weights = layer.get_weights()
     expected_outputs, _ = reference_cells.run_sequence(cell, weights, x, initial_state=values)
     from_before, _ = reference_cells.run_sequence(cell, weights, x, initial_state=before)
     check.precondition(max_difference(expected_outputs, from_before) > ATOL,
-                       "the given values changing the next batch's outputs (against the state before)")
+                       "the given values changing the next batch's outputs (against the state before)",
+                       failing="state.is-memory")
     layer.reset_states(states=values if len(values) > 1 else values[0])
     check.all_close("state after reset_states(states=...)", rnn.layer_states(impl, layer), values,
                     atol=1e-6, expected_what="the given values")

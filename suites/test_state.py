@@ -40,7 +40,7 @@ def test_is_memory(models, impl, check, rng, cell):
     layer = rnn.rnn_layers(model)[0]
     (x,) = rnn.batches(rng, batch_size, 1)
     outputs = rnn.feed(impl, model, [x], "call")[0]
-    states = rnn.layer_states(impl, layer)
+    states = check.layer_states(layer)
     _, expected = reference_cells.run_sequence(cell, layer.get_weights(), x)
     check.that(len(states) == len(names), f"layer.states has {len(states)} tensors",
                f"{len(names)} ({', '.join(names)})")
@@ -90,7 +90,7 @@ NOT_LISTED_REPRO = """
 model = stateful_model(keras, {cell!r}, {batch_size})
 layer = rnn_layers(model)[0]
 twin = stateless_twin(keras, {cell!r}, layer.get_weights())
-state_ids = {{id(state) for state in layer.states if state is not None}}
+state_ids = {{id(state) for state in state_variables(layer)}}
 print("model.weights:", [w.name for w in model.weights])
 precondition(len(state_ids) > 0, "the layer holds state variables (layer.states)")
 listed = [w.name for w in list(model.weights) + list(model.trainable_weights) if id(w) in state_ids]
@@ -109,9 +109,8 @@ def test_state_not_listed_as_weight(models, impl, check, cell):
     model = models.model(cell, batch_size)
     layer = rnn.rnn_layers(model)[0]
     twin = models.twin(cell, layer.get_weights())
-    state_ids = {id(state) for state in layer.states or () if state is not None}
-    check.precondition(state_ids, "the layer holding state variables (layer.states)",
-                       f"layer.states is {layer.states!r}")
+    check.layer_states(layer)  # a layer that keeps no state has none to tell from its weights
+    state_ids = {id(state) for state in rnn.state_variables(layer)}
     listed = [w for w in list(model.weights) + list(model.trainable_weights) if id(w) in state_ids]
     check.that(not listed, f"state variables listed among the weights: {[w.name for w in listed]}",
                "weights are the kernels and biases only")
@@ -144,13 +143,16 @@ def test_weights_unchanged(models, impl, check, rng, cell, operation):
         cell=cell, batch_size=batch_size, batches=batches, operation=operation,
         operation_lines=OPERATION_SNIPPETS[operation].format(batch_size=batch_size, batches=batches)))
     model = models.model(cell, batch_size)
+    if operation == "reset":
+        check.layer_states(rnn.rnn_layers(model)[0])  # a reset of no state shows nothing
     before = rnn.weights_snapshot(impl, model)
     before_reset = run_operation(impl, model, rnn.batches(rng, batch_size, batches), operation)
     after = rnn.weights_snapshot(impl, model)
     if operation == "reset":
         check.precondition(any(np.any(state) for states in before_reset for state in states),
-                           "the state being non-zero before the reset",
-                           "the calls left every state at zero, so the reset had nothing to clear")
+                           "the state being non-zero after direct calls, before the reset",
+                           "the calls left every state at zero, so the reset had nothing to clear",
+                           failing="state.is-memory")
     check.same_count(f"weights before and after {operation}", after, before)
     for index, (old, new) in enumerate(zip(before, after)):
         difference = max_difference(new, old)
@@ -221,12 +223,12 @@ def test_same_update(models, impl, check, rng, cell):
     ]
     check.same_count("weights after the stateful step, against before it", stateful, start)
     check.same_count("weights after the stateless step, against before it", stateless, start)
-    # A step that moves nothing cannot be told from no step; either side moving makes the
-    # comparison meaningful (the stateful side alone moving is a failure, not inconclusive).
+    # A step that moves nothing cannot be told from no step, and the claim is that a step
+    # changes the weights: either side moving makes the comparison meaningful.
     moved = max(max_difference(value, w0) for side in (stateful, stateless)
                 for value, w0 in zip(side, start))
-    check.precondition(moved > 0, "the SGD step changing the weights",
-                       "neither the stateful nor the stateless step moved any weight")
+    check.that(moved > 0, "neither the stateful nor the stateless SGD(0.1) step moved any weight",
+               "one training step changes the weights")
     for name, expected in (("the stateless twin", stateless), ("the mean of per-sample steps", mean_of_samples)):
         check.same_count(f"weights after one step, against {name}", stateful, expected)
         for index, (value, reference_value) in enumerate(zip(stateful, expected)):
@@ -266,10 +268,10 @@ def test_saved(keras, impl, check, rng, cell):
     model = rnn.stateful_model(keras, cell, batch_size)
     (x,) = rnn.batches(rng, batch_size, 1)
     model(x)
-    before = rnn.layer_states(impl, rnn.rnn_layers(model)[0])
-    check.precondition(before and any(np.any(state) for state in before),
-                       "the state being non-zero before saving",
-                       "a zero state looks the same kept or zeroed")
+    before = check.layer_states(rnn.rnn_layers(model)[0])
+    check.precondition(any(np.any(state) for state in before),
+                       "the state being non-zero after a direct call, before saving",
+                       "a zero state looks the same kept or zeroed", failing="state.is-memory")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         model.save(path)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from fixtures import reference_cells, rnn
-from fixtures.reference_cells import state_size
+from fixtures.reference_cells import run_sequence, state_size
 from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
 from suites import test_convlstm as convlstm_checks
 from suites import test_dtype as dtype_checks
@@ -111,6 +111,37 @@ def train_carrying_state(impl, step, train, chunks, targets, state):
     return states, losses
 
 
+def train_watched(impl, layer, step, train, chunks, targets, state):
+    """train_carrying_state batch by batch, each step watched: before it, the same step from the
+    zero state, then undone (plain SGD keeps no slots, so set_weights undoes it), so that the
+    two updates can be told apart. Returns the state after the last batch and, per step, the
+    weights it started from, the state fed to it, its loss, its update and the update of the
+    same step from the zero state."""
+    watched = []
+    for chunk, target in zip(chunks, targets):
+        before = [np.array(w, copy=True) for w in layer.get_weights()]
+        train.train_on_batch([chunk, *[np.zeros_like(s) for s in state]], target)
+        from_zeros = [np.asarray(w, "float64") - w0 for w, w0 in zip(layer.get_weights(), before)]
+        layer.set_weights(before)
+        fed = state
+        (state,), (loss,) = train_carrying_state(impl, step, train, [chunk], [target], state)
+        update = [np.asarray(w, "float64") - w0 for w, w0 in zip(layer.get_weights(), before)]
+        watched.append(types.SimpleNamespace(weights=before, fed=fed, loss=loss, update=update,
+                                             from_zeros=from_zeros))
+    return state, watched
+
+
+def numpy_carry(cell, chunks, watched):
+    """The NumPy cells carried from zeros over ``chunks``, each batch with the weights its
+    training step started from: the state before each batch, and the state after the last."""
+    state = [np.zeros((len(chunks[0]), UNITS)) for _ in range(state_size(cell))]
+    before = []
+    for chunk, trained in zip(chunks, watched):
+        before.append(state)
+        _, state = run_sequence(cell, trained.weights, chunk, state)
+    return before, state
+
+
 def reset_to_initial_states(model, batch_size):
     """In place of reset_states() for cells with their own get_initial_state (a reset assigns
     zeros): the state each cell starts from, assigned to every stateful layer of ``model`` (a
@@ -203,13 +234,16 @@ def test_reset_model_walk_layers(keras, impl, check, rng):
     (x,) = rnn.batches(rng, BATCH_SIZE, 1)
     first = impl.to_numpy(model(x))
     second = impl.to_numpy(model(x))
-    before = [impl.to_numpy(v).copy() for layer in layers for v in flat_states(layer)]
+    before = [state for layer in layers for state in check.layer_states(layer, layer.name)]
     # LSTM h, c; GRU forward and backward h; two SimpleRNN cells' h
-    check.precondition(len(before) == 6 and all(np.any(s) for s in before),
-                       "all 6 state arrays non-zero before the reset",
-                       f"{len(before)} arrays, {sum(bool(np.any(s)) for s in before)} non-zero")
+    check.that(len(before) == 6, f"{len(before)} state arrays", "6 state arrays")
+    check.precondition(all(np.any(s) for s in before),
+                       "all 6 state arrays non-zero after a direct call, before the reset",
+                       f"{sum(bool(np.any(s)) for s in before)} of 6 non-zero",
+                       failing="state.is-memory")
     check.precondition(max_difference(second, first) > ATOL,
-                       "the carried state changing the outputs before the reset")
+                       "the carried state changing the outputs of the next direct call, before "
+                       "the reset", failing="carry.index-i")
     reset_all_states(model)
     after = [impl.to_numpy(v) for layer in layers for v in flat_states(layer)]
     check.same_count("state arrays after reset_all_states(model), against before", after, before)
@@ -245,14 +279,16 @@ def test_fresh_walk_layers(keras, models, impl, check, rng, cell):
     chunks = rnn.batches(rng, BATCH_SIZE, 3)
     for chunk in chunks[:2]:
         model(chunk)
-    states = rnn.layer_states(impl, rnn.rnn_layers(model)[0])
-    check.precondition(len(states) > 0 and all(np.any(s) for s in states),
-                       "the layer holding a non-zero state before the reset")
+    states = check.layer_states(rnn.rnn_layers(model)[0])
+    check.precondition(all(np.any(s) for s in states),
+                       "the layer holding a non-zero state after direct calls, before the reset",
+                       failing="state.is-memory")
     # The fresh model is the NumPy cells from the zero state (a freshly built model's answer).
     expected, _ = reference_cells.run_sequence(cell, model.get_weights(), chunks[2])
     carried, _ = reference_cells.run_sequence(cell, model.get_weights(), chunks[2], states)
     check.precondition(max_difference(carried, expected) > ATOL,
-                       "the carried state changing the outputs before the reset")
+                       "the carried state changing the outputs before the reset",
+                       failing="state.is-memory")
     reset_all_states(model)
     check.close("outputs after reset_all_states(model)", impl.to_numpy(model(chunks[2])), expected,
                 expected_what="a freshly built model's (the NumPy cells from the zero state)")
@@ -289,16 +325,19 @@ def test_assign_states(models, impl, check, rng, cell):
     (x0,) = rnn.batches(rng, BATCH_SIZE, 1)
     (x,) = rnn.batches(rng, BATCH_SIZE, 1)
     model(x0)
-    before = rnn.layer_states(impl, layer)
-    check.precondition(len(before) == len(values) and all(np.any(s) for s in before),
-                       "the layer holding a non-zero state before the values are assigned")
+    before = check.layer_states(layer)
+    check.same_count("state arrays before the assignment, against the values", before, values)
+    check.precondition(all(np.any(s) for s in before),
+                       "the layer holding a non-zero state after a direct call, before the values "
+                       "are assigned", failing="state.is-memory")
     weights = layer.get_weights()
     expected, _ = reference_cells.run_sequence(cell, weights, x, initial_state=values)
     from_before, _ = reference_cells.run_sequence(cell, weights, x, initial_state=before)
     check.precondition(max_difference(expected, from_before) > ATOL,
-                       "the given values changing the next batch's outputs")
+                       "the given values changing the next batch's outputs",
+                       failing="state.is-memory")
     assign_states(layer, values)
-    check.all_close("state after assign_states(layer, values)", rnn.layer_states(impl, layer),
+    check.all_close("state after assign_states(layer, values)", check.layer_states(layer),
                     values, atol=1e-6, expected_what="the given values")
     check.close("the next batch's outputs", impl.to_numpy(model(x)), expected,
                 expected_what="the NumPy cells started at the given values")
@@ -345,10 +384,11 @@ def test_stacked_cells_assign_zeros(keras, impl, check, rng, cell):
     chunks = rnn.batches(rng, BATCH_SIZE, 2)
     model(chunks[0])
     _, final = reference_cells.run_stacked(cell, layer.get_weights(), chunks[0])
-    states = [impl.to_numpy(v).copy() for v in flat_states(layer)]
+    states = check.layer_states(layer)
     check.all_close("state of both cells after one batch", states, final,
                     expected_what="the NumPy cells")
-    check.precondition(all(np.any(s) for s in states), "every cell's state non-zero before the reset")
+    check.that(all(np.any(s) for s in states), "a cell's state is zero after one batch",
+               "every cell's state non-zero before the reset")
     zero_states(layer)
     after = [impl.to_numpy(v) for v in flat_states(layer)]
     check.same_count("state arrays after assigning zeros", after, final)
@@ -389,9 +429,10 @@ def test_sequential_input_batch_shape(keras, impl, check, rng, cell):
     for chunk in chunks:
         model(chunk)
     _, expected = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks))
-    states = rnn.layer_states(impl, layer)
-    check.precondition(len(states) > 0 and all(np.any(s) for s in states),
-                       "a non-zero state after 2 batches", f"{[describe(s) for s in states]}")
+    states = check.layer_states(layer)
+    check.that(all(np.any(s) for s in states),
+               f"a zero state after 2 batches: {[describe(s) for s in states]}",
+               "a stateful layer that carries a non-zero state")
     check.all_close("the state after 2 batches", states, expected,
                     expected_what="the NumPy cells on the batches concatenated in time")
 
@@ -462,8 +503,8 @@ def test_whole_batches(models, impl, check, rng, cell, how):
     # The padded rows are rows of their own: the real samples' outputs do not depend on them.
     whole = x[:real] if how == "drop_remainder" else fed
     expected = stream_outputs(cell, layer.get_weights(), whole, BATCH_SIZE)[:real]
-    carried = len(outputs) > BATCH_SIZE
-    check.precondition(carried, "more than one batch of real samples (a state to carry)")
+    if real <= BATCH_SIZE:  # the suite's sample count
+        raise RuntimeError(f"{real} real samples: more than one batch needed (a state to carry)")
     check.close(f"outputs of the {real} real samples ({how})", outputs, expected,
                 expected_what="the NumPy cells on the whole batches concatenated in time")
 
@@ -473,7 +514,9 @@ model = stateful_model(keras, {cell!r}, {batch_size})
 layer = rnn_layers(model)[0]
 x = np.random.default_rng(0).standard_normal(({samples}, TIMESTEPS, FEATURES)).astype("float32")
 fed, real = to_batches(x, {batch_size}, {how!r})
-outputs = np.concatenate([to_numpy(model(chunk)) for chunk in np.split(fed, len(fed) // {batch_size})])
+answers = [to_numpy(model(chunk)) for chunk in np.split(fed, len(fed) // {batch_size})]
+expect(all(len(answer) == {batch_size} for answer in answers), f"the model answered batches of {{[len(answer) for answer in answers]}}: whole batches of {batch_size} only")
+outputs = np.concatenate(answers)
 sequence, final = run_sequence({cell!r}, layer.get_weights(), as_streams(np.split(fed, len(fed) // {batch_size})))
 expected = np.concatenate(np.split(sequence, len(fed) // {batch_size}, axis=1))[:real]
 expect_close("outputs of the real samples, against the NumPy cells on the whole batches in time", outputs[:real], expected)
@@ -495,12 +538,13 @@ def test_whole_batches_direct_calls(models, impl, check, rng, cell, how):
     layer = rnn.rnn_layers(model)[0]
     x = rng.standard_normal((samples, rnn.TIMESTEPS, rnn.FEATURES)).astype("float32")
     fed, real = to_batches(x, BATCH_SIZE, how)
-    chunks = np.split(fed, len(fed) // BATCH_SIZE)
-    check.that(all(len(chunk) == BATCH_SIZE for chunk in chunks),
-               f"batches of {[len(chunk) for chunk in chunks]} after {how}",
+    if real <= BATCH_SIZE:  # the suite's sample count
+        raise RuntimeError(f"{real} real samples: more than one batch needed (a state to carry)")
+    answers = [impl.to_numpy(model(chunk)) for chunk in np.split(fed, len(fed) // BATCH_SIZE)]
+    check.that(all(len(answer) == BATCH_SIZE for answer in answers),
+               f"the model answered batches of {[len(answer) for answer in answers]} after {how}",
                f"whole batches of {BATCH_SIZE} only")
-    check.precondition(real > BATCH_SIZE, "more than one batch of real samples (a state to carry)")
-    outputs = np.concatenate([impl.to_numpy(model(chunk)) for chunk in chunks])[:real]
+    outputs = np.concatenate(answers)[:real]
     expected = stream_outputs(cell, layer.get_weights(), fed, BATCH_SIZE)[:real]
     check.close(f"outputs of the {real} real samples ({how}, direct calls)", outputs, expected,
                 expected_what="the NumPy cells on the whole batches concatenated in time")
@@ -531,26 +575,70 @@ def test_direct_calls(models, impl, check, rng, cell):
     outputs = [impl.to_numpy(model(chunk)) for chunk in chunks]
     sequence, final = reference_cells.run_sequence(cell, layer.get_weights(), rnn.as_streams(chunks))
     what = f"after {BATCHES} direct calls"
-    check.all_close(f"state {what}", rnn.layer_states(impl, layer), final,
+    check.all_close(f"state {what}", check.layer_states(layer), final,
                     expected_what="the NumPy cells on the batches concatenated in time")
     check.close(f"outputs {what}", np.concatenate(outputs, axis=1), sequence,
                 expected_what="the NumPy cells on the batches concatenated in time")
 
+
+# The expectations of a training run watched by train_watched (``chunks``, ``watched`` and the
+# final ``state`` of the body before it): every step updates the weights, and from the second
+# step on (fed the state the previous one left) the state fed is the NumPy carry and the update
+# differs from the same step's from the zero state.
+WATCHED_TRAINING_REPRO = """
+carried, after = numpy_carry({cell!r}, chunks, watched)
+for index, (trained, expected) in enumerate(zip(watched, carried)):
+    expect(np.isfinite(trained.loss), f"training step {{index + 1}}: loss {{trained.loss}}")
+    moved = max(float(np.abs(u).max()) for u in trained.update)
+    expect(moved > 0, f"training step {{index + 1}} updates the weights (by up to {{moved:.3g}})")
+    if index > 0:
+        expect(len(trained.fed) == len(expected), f"{{len(trained.fed)}} state arrays fed to training step {{index + 1}}, {{len(expected)}} in the NumPy carry")
+        for k, (value, reference) in enumerate(zip(trained.fed, expected)):
+            expect_close(f"state[{{k}}] fed to training step {{index + 1}}, against the NumPy carry", value, reference)
+        apart = max(float(np.abs(u - z).max()) for u, z in zip(trained.update, trained.from_zeros))
+        expect(apart > {update_distinct}, f"training step {{index + 1}}'s update differs from the same step's from the zero state (by {{apart:.3g}})")
+expect(len(state) == len(after), f"{{len(state)}} state arrays after the last step, {{len(after)}} in the NumPy carry")
+for k, (value, reference) in enumerate(zip(state, after)):
+    expect_close(f"state[{{k}}] after the last step, against the NumPy carry", value, reference)
+"""
+
+# Two updates of one SGD(0.1) step closer than this could not be told apart from float32
+# rounding: the first step and its zero-state twin (the same step) differ by 0 on the four
+# built-ins; a carried state moves the update by 4e-4 to 9e-3 (seen 2026-12-07, 4 steps).
+UPDATE_DISTINCT = 1e-6
+
+
+def check_watched_training(check, cell, chunks, watched, state):
+    """What WATCHED_TRAINING_REPRO expects, as the check's verdict."""
+    carried, after = numpy_carry(cell, chunks, watched)
+    carry = "the NumPy cells carried from zeros, each batch with the weights of its step"
+    for index, (trained, expected) in enumerate(zip(watched, carried)):
+        name = f"training step {index + 1}"
+        check.that(np.isfinite(trained.loss), f"{name} returned the loss {trained.loss}",
+                   "a finite loss")
+        moved = max(float(np.abs(u).max()) for u in trained.update)
+        check.that(moved > 0, f"{name} left the weights as they were",
+                   "a step that updates the weights")
+        if index == 0:
+            continue  # fed the zeros the recipe starts from: nothing carried yet
+        check.all_close(f"the state fed to {name}", trained.fed, expected, expected_what=carry)
+        apart = max(max_difference(u, z) for u, z in zip(trained.update, trained.from_zeros))
+        check.that(apart > UPDATE_DISTINCT,
+                   f"{name} updated the weights as the same step from the zero state does "
+                   f"(the updates differ by {apart:.3g})",
+                   f"an update that depends on the carried state (differing by more than "
+                   f"{UPDATE_DISTINCT:g})")
+    check.all_close("the state after the last step", state, after, expected_what=carry)
+
+
+WATCHED_HELPERS = (explicit_state_models, train_carrying_state, train_watched, numpy_carry)
 
 EXPLICIT_REPRO = """
 layer, step, train = explicit_state_models(keras, {cell!r}, {batch_size}, {learning_rate})
 chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
 targets = [np.full(chunk.shape[:2] + (UNITS,), 0.5, dtype="float32") for chunk in chunks]
 state = [np.zeros(({batch_size}, UNITS), dtype="float32") for _ in range(state_size({cell!r}))]
-first_weights = [np.array(w, copy=True) for w in layer.get_weights()]
-for index, (chunk, target) in enumerate(zip(chunks, targets)):
-    _, expected = run_sequence({cell!r}, layer.get_weights(), chunk, initial_state=state)
-    (state,), losses = train_carrying_state(impl, step, train, [chunk], [target], state)
-    expect(np.isfinite(losses[0]), f"training step {{index + 1}}: loss {{losses[0]}}")
-    for k, (value, reference) in enumerate(zip(state, expected)):
-        expect_close(f"state[{{k}}] after training step {{index + 1}}", value, reference)
-changed = max(float(np.abs(a - b).max()) for a, b in zip(layer.get_weights(), first_weights))
-expect(changed > 0, f"the weights changed over the training steps (by up to {{changed:.3g}})")
+state, watched = train_watched(impl, layer, step, train, chunks, targets, state)
 """
 
 
@@ -561,32 +649,21 @@ expect(changed > 0, f"the weights changed over the training steps (by up to {{ch
 @pytest.mark.parametrize("cell", rnn.CELLS)
 def test_explicit_state_training(keras, impl, check, rng, cell):
     """Training with the state as explicit inputs and outputs (a stateless layer with
-    return_state=True, initial_state as inputs, the state carried by hand): every training step
-    runs, the weights change, and the state after each batch is the NumPy cells' from the state
-    carried in, with the weights of that step."""
+    return_state=True, initial_state as inputs, the state carried by hand): the state fed to
+    every step is the NumPy cells' carried from zeros with the weights of each step, every step
+    updates the weights, and from the second step on differently than the same step from the
+    zero state (the carried state reaches the update)."""
     learning_rate = 0.1
-    check.reproduce(EXPLICIT_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=BATCHES,
-                                          learning_rate=learning_rate),
-                    extra=(explicit_state_models, train_carrying_state))
+    check.reproduce((EXPLICIT_REPRO + WATCHED_TRAINING_REPRO).format(
+        cell=cell, batch_size=BATCH_SIZE, batches=BATCHES, learning_rate=learning_rate,
+        update_distinct=UPDATE_DISTINCT), extra=WATCHED_HELPERS)
     layer, step, train = explicit_state_models(keras, cell, BATCH_SIZE, learning_rate)
     chunks = rnn.batches(rng, BATCH_SIZE, BATCHES)
     targets = [np.full(chunk.shape[:2] + (rnn.UNITS,), 0.5, dtype="float32") for chunk in chunks]
     state = [np.zeros((BATCH_SIZE, rnn.UNITS), dtype="float32")
              for _ in range(reference_cells.state_size(cell))]
-    first_weights = [np.array(w, copy=True) for w in layer.get_weights()]
-    for index, (chunk, target) in enumerate(zip(chunks, targets)):
-        weights = [np.array(w, copy=True) for w in layer.get_weights()]
-        _, expected = reference_cells.run_sequence(cell, weights, chunk, initial_state=state)
-        (state,), losses = train_carrying_state(impl, step, train, [chunk], [target], state)
-        check.that(np.isfinite(losses[0]), f"training step {index + 1} returned the loss {losses[0]}",
-                   "a finite loss")
-        check.all_close(f"state after training step {index + 1}", state, expected,
-                        expected_what="the NumPy cells from the state carried in, with the "
-                                      "weights of that step")
-    changed = max(max_difference(a, b) for a, b in zip(layer.get_weights(), first_weights))
-    check.that(changed > 0, f"the weights did not change over {BATCHES} training steps",
-               "training steps that update the weights")
-    check.precondition(all(np.any(s) for s in state), "a non-zero state carried")
+    state, watched = train_watched(impl, layer, step, train, chunks, targets, state)
+    check_watched_training(check, cell, chunks, watched, state)
 
 
 # -- learn.cross-batch: the explicit-state recipe learns what spans sub-sequences ---------------
@@ -669,9 +746,8 @@ def test_learn_explicit_state(keras, impl, check):
     floor = (LEARN_WINDOW - LEARN_TIMESTEPS) / LEARN_WINDOW**2 / 12
     measured = (f"MSE with the state carried {carried:.3g}, zeroed before every batch "
                 f"{zeroed:.3g} (unexplainable without state: {floor:.3g})")
-    check.precondition(zeroed > 0.5 * floor,
-                       "the trained model without its carried state staying above half the floor",
-                       measured)
+    check.that(zeroed > 0.5 * floor, measured,
+               "the trained model without its carried state staying above half the floor")
     check.that(carried < 0.5 * floor, measured,
                "with the state carried by hand, well below the floor")
 
@@ -771,14 +847,18 @@ def test_separate_validation(keras, models, impl, check, rng, cell):
     val_loss, after_validation = run_batches(cell, weights, whole, None)
     # What the workaround must be told apart from: nothing carried, validation continuing from
     # the training state, the next epoch continuing from the state validation left.
-    check.precondition(abs(loss_1 - run_batches(cell, weights, train, None, carry=False)[0]) > DISTINCT,
-                       "carrying the state from batch to batch changing the training loss")
-    check.precondition(abs(val_loss - run_batches(cell, weights, whole, after_1)[0]) > DISTINCT,
-                       "the training state changing the validation loss (so that a validation "
-                       "from zeros can be told apart)")
-    check.precondition(abs(loss_2 - run_batches(cell, weights, train, after_validation)[0])
-                       > DISTINCT, "the state validation leaves changing the next epoch's loss "
-                       "(so that putting the training state back can be told apart)")
+    # The NumPy cells alone: the suite's data must tell these apart.
+    for apart, what in (
+            (abs(loss_1 - run_batches(cell, weights, train, None, carry=False)[0]) > DISTINCT,
+             "carrying the state from batch to batch changing the training loss"),
+            (abs(val_loss - run_batches(cell, weights, whole, after_1)[0]) > DISTINCT,
+             "the training state changing the validation loss (so that a validation from zeros "
+             "can be told apart)"),
+            (abs(loss_2 - run_batches(cell, weights, train, after_validation)[0]) > DISTINCT,
+             "the state validation leaves changing the next epoch's loss (so that putting the "
+             "training state back can be told apart)")):
+        if not apart:
+            raise RuntimeError(f"the suite's data does not show {what} (by {DISTINCT:g})")
     check.close("epoch 1 training loss", history["loss"][0], loss_1, atol=LOSS_ATOL,
                 expected_what="the NumPy cells from zeros, carried from batch to batch")
     check.close("epoch 2 training loss", history["loss"][1], loss_2, atol=LOSS_ATOL,
@@ -786,7 +866,7 @@ def test_separate_validation(keras, models, impl, check, rng, cell):
     check.all_close("validation losses", validation.val_losses, [val_loss, val_loss],
                     atol=LOSS_ATOL, expected_what=f"the NumPy cells from zeros over the {count} "
                                                   "whole validation batches")
-    check.all_close("layer.states after fit", rnn.layer_states(impl, layer), after_2,
+    check.all_close("layer.states after fit", check.layer_states(layer), after_2,
                     expected_what="the state the last training epoch left")
 
 
@@ -817,18 +897,20 @@ def test_reset_to_initial_states(built_models, impl, check, rng, cell, how):
     name, difference, observed = start_of(impl, stateless, cell, chunk,
                                           {"get_initial_state": initial,
                                            "zeros": [np.zeros_like(state) for state in initial]})
-    check.precondition(name == "get_initial_state" and difference <= ATOL,
-                       "the stateless layer starting from the cell's get_initial_state",
-                       f"nearest {name}, off by {difference:.3g}; {describe(observed)}")
+    # reset.custom-initial: a reset returns to what the stateless layer starts from, which
+    # this workaround sets as get_initial_state.
+    check.that(name == "get_initial_state" and difference <= ATOL,
+               f"the stateless layer starts from {name} (off by {difference:.3g}; "
+               f"{describe(observed)})", "the stateless layer starting from the cell's get_initial_state")
     fresh = custom_initial_model(built_models.keras, cell)
     fresh.set_weights(weights)
     fresh_states = state_values(impl, rnn.rnn_layers(fresh)[0])
     model(chunk)
-    before = state_values(impl, layer)
-    check.precondition(len(before) == len(initial)
-                       and any(max_difference(s, i) > DISTINCT for s, i in zip(before, initial)),
-                       "a state moved away from the initial one before the reset",
-                       f"{[describe(state) for state in before]}")
+    before = check.layer_states(layer)
+    check.same_count("state arrays after a direct call, against the initial state", before, initial)
+    check.precondition(any(max_difference(s, i) > DISTINCT for s, i in zip(before, initial)),
+                       "a state moved away from the initial one by a direct call, before the reset",
+                       f"{[describe(state) for state in before]}", failing="state.is-memory")
     reset_to_initial_states(layer if how == "layer" else model, BATCH_SIZE)
     after = state_values(impl, layer)
     what = f"the state after reset_to_initial_states({how})"
@@ -880,7 +962,7 @@ def stacked_direct_calls(models, impl, check, rng, cell):
     for name, layer in zip(("first", "second"), rnn.rnn_layers(model)):
         sequence, final = reference_cells.run_sequence(cell, layer.get_weights(), sequence)
         check.all_close(f"{name} layer state after {BATCHES} direct calls",
-                        rnn.layer_states(impl, layer), final,
+                        check.layer_states(layer, f"the {name} layer"), final,
                         expected_what="the NumPy reference (each layer continues its own sequence)")
     check.close(f"model outputs after {BATCHES} direct calls", np.concatenate(outputs, axis=1),
                 sequence, expected_what="the NumPy reference")
@@ -993,17 +1075,15 @@ def explicit_state(keras, cell, learning_rate):
 
 
 EPOCHS_EXPLICIT_REPRO = """
-layer, step, train = explicit_state_models(keras, {cell!r}, {batch_size}, 0.0)  # lr 0: the weights stay
+layer, step, train = explicit_state_models(keras, {cell!r}, {batch_size}, {learning_rate})
 chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
 targets = [np.zeros(chunk.shape[:2] + (UNITS,), "float32") for chunk in chunks]
 state = [np.zeros(({batch_size}, UNITS), "float32") for _ in range(state_size({cell!r}))]
+watched = []
 for epoch in range(2):  # two epochs, no reset in between: the state carries on
-    states, losses = train_carrying_state(impl, step, train, chunks, targets, state)
-    expect(all(np.isfinite(losses)), f"epoch {{epoch + 1}}: losses {{losses}}")
-    state = states[-1]
-_, expected = run_sequence({cell!r}, layer.get_weights(), as_streams(chunks * 2))
-for k, (value, reference) in enumerate(zip(state, expected)):
-    expect_close(f"state[{{k}}] after training on the data twice, against no reset in between", value, reference)
+    state, epoch_watched = train_watched(impl, layer, step, train, chunks, targets, state)
+    watched += epoch_watched
+chunks = chunks * 2  # the NumPy carry runs over the data twice, with no reset in between
 """
 
 
@@ -1014,28 +1094,23 @@ for k, (value, reference) in enumerate(zip(state, expected)):
 @pytest.mark.parametrize("cell", rnn.CELLS)
 def test_across_epochs_explicit_state(keras, impl, check, rng, cell):
     """Two epochs of training with the state as explicit inputs and outputs, carried by hand and
-    not reset between them: every step trains, and the state after the data twice is the NumPy
-    cells' on the data run twice with no reset in between."""
-    batches = 2
-    check.reproduce(EPOCHS_EXPLICIT_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=batches),
-                    extra=(explicit_state_models, train_carrying_state))
-    layer, step, train = explicit_state(keras, cell, 0.0)
+    not reset between them: the state fed to every step, over both epochs, is the NumPy cells'
+    carried from zeros with no reset in between, every step updates the weights, and from the
+    second step on (the second epoch's first included) differently than the same step from the
+    zero state, which is where a reset would have started it."""
+    batches, learning_rate = 2, 0.1
+    check.reproduce((EPOCHS_EXPLICIT_REPRO + WATCHED_TRAINING_REPRO).format(
+        cell=cell, batch_size=BATCH_SIZE, batches=batches, learning_rate=learning_rate,
+        update_distinct=UPDATE_DISTINCT), extra=WATCHED_HELPERS)
+    layer, step, train = explicit_state(keras, cell, learning_rate)
     chunks = rnn.batches(rng, BATCH_SIZE, batches)
     targets = [np.zeros(chunk.shape[:2] + (UNITS,), "float32") for chunk in chunks]
     state = [np.zeros((BATCH_SIZE, UNITS), "float32") for _ in range(state_size(cell))]
-    for epoch in range(2):
-        states, losses = train_carrying_state(impl, step, train, chunks, targets, state)
-        check.that(all(np.isfinite(losses)), f"epoch {epoch + 1} returned the losses {losses}",
-                   "finite losses")
-        state = states[-1]
-    weights = layer.get_weights()
-    _, expected = reference_cells.run_sequence(cell, weights, rnn.as_streams(chunks * 2))
-    _, one_pass = reference_cells.run_sequence(cell, weights, rnn.as_streams(chunks))
-    check.precondition(max(max_difference(a, b) for a, b in zip(expected, one_pass)) > ATOL,
-                       "the first epoch's state changing the second epoch's (so that a reset in "
-                       "between can be told apart)")
-    check.all_close("state after training on the data twice", state, expected,
-                    expected_what="the NumPy cells on the data run twice with no reset in between")
+    watched = []
+    for _ in range(2):
+        state, epoch_watched = train_watched(impl, layer, step, train, chunks, targets, state)
+        watched += epoch_watched
+    check_watched_training(check, cell, chunks * 2, watched, state)
 
 
 SAME_UPDATE_EXPLICIT_REPRO = """
@@ -1080,7 +1155,8 @@ def test_same_update_explicit_state(keras, models, impl, check, rng, cell):
     mean_of_samples = [w0 + np.mean([sample[k] - w0 for sample in per_sample], axis=0)
                        for k, w0 in enumerate(start)]
     check.precondition(max(max_difference(a, b) for a, b in zip(stateless, start)) > 0,
-                       "the stateless twin's SGD step changing the weights")
+                       "the stateless twin's SGD step changing the weights",
+                       failing="state.same-update")
     for name, expected in (("the stateless twin", stateless),
                            ("the mean of per-sample steps", mean_of_samples)):
         check.all_close("weights after one explicit-state step from zeros", explicit, expected,

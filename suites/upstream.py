@@ -238,7 +238,7 @@ FINDINGS = [
         "bidirectional.reset", "mask.keeps-state", "sequence.any-order")),
     *(Finding(claim, ("keras-torch",), TORCH_THREADS, TORCH_SEARCHES, TORCH_NOTE)
       for claim in ("carry.index-i", "carry.across-epochs", "carry.compiled-vs-eager",
-                    "state.same-update", "setup.shuffle-false")),
+                    "state.same-update", "setup.shuffle-false", "sequence.any-order")),
     Finding("carry.steps-per-execution", ("keras-torch",), (TORCH_STEPS,),
             ("steps_per_execution must be 1 with the PyTorch backend",)),
     # Model-reset cases only (bidirectional.reset also fails on keras-jax: a JAX finding above).

@@ -25,6 +25,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # in-process, all on keras-tensorflow, go to one worker as one unit of work, first, so that
 # TensorFlow is imported once (5 s on an idle machine, 15 s under load), not on each worker.
 KERAS_TENSORFLOW = (
+    "tests/test_cosine_fixtures.py::TestKerasInference::",
     "tests/test_model_pool.py::",
     "tests/test_mutants.py::test_wrapped_mutant_changes_only_what_load_returns",
     "tests/test_reference_convlstm.py::test_equals_stateless_",

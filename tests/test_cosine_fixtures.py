@@ -1,6 +1,7 @@
-"""Tests for the NumPy half of the cosine task (fixtures/cosine*.py): the series, its windows and
-stream layout, the recipes' training data, the plausibility check, the article's extrapolated
-training time; and the benchmark's timing blocks and figure (suites/test_cosine.py)."""
+"""Tests for the cosine task (fixtures/cosine*.py): the series, its windows and stream layout,
+the recipes' training data, the plausibility check, the article's extrapolated training time, the
+evaluation through Keras (on keras-tensorflow, against the NumPy reference cell); and the
+benchmark's rows, status, timing blocks and figure (suites/test_cosine.py)."""
 
 import dataclasses
 import json
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixtures import cosine_training
+from fixtures import cosine_data, cosine_training, reference_cells
 from fixtures.cosine import (
     HORIZON,
     LENGTH,
@@ -25,9 +26,13 @@ from fixtures.cosine import (
     article_train_estimate,
     converged_dropout_floor,
     cosine,
+    evaluate,
     held_out_windows,
     implausible,
+    inference_copy,
+    keras_forecast,
     prediction_slope,
+    reset_states,
     series,
     stream_layout,
     training_data,
@@ -35,6 +40,7 @@ from fixtures.cosine import (
     whole_batches,
     windows,
 )
+from harness.implementations import load
 from suites import test_cosine as suite
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -331,12 +337,13 @@ class TestStepsPerExecutionFallback:
         keras, model, calls = self.fake_keras(error)
         spec = dataclasses.replace(MODELS["dense"], build=lambda keras, batch_size, window: model())
         monkeypatch.setitem(cosine_training.MODELS, "dense", spec)
-        notes = []
+        notes, ran = [], {}
 
-        cosine_training.train(keras, "dense", RECIPES["fast"]["dense"], notes=notes)
+        cosine_training.train(keras, "dense", RECIPES["fast"]["dense"], notes=notes, ran=ran)
 
         assert calls[-2:] == [("compile", 1), ("fit", RECIPES["fast"]["dense"].epochs)]
         assert len(notes) == 1 and "one step per call" in notes[0] and error in notes[0]
+        assert ran == {"steps_per_execution": 1}  # what trained, not what the recipe says
 
     def test_other_errors_raise(self, monkeypatch):
         keras, model, _ = self.fake_keras("some other failure")
@@ -359,16 +366,19 @@ class TestStepsPerExecutionFallback:
         keras.backend = types.SimpleNamespace(backend=lambda: backend)
         spec = dataclasses.replace(MODELS["dense"], build=lambda keras, batch_size, window: model())
         monkeypatch.setitem(cosine_training.MODELS, "dense", spec)
-        notes = []
+        notes, ran = [], {}
 
         recipe = RECIPES["fast"]["dense"]
-        cosine_training.train(keras, "dense", recipe, notes=notes)
+        cosine_training.train(keras, "dense", recipe, notes=notes, ran=ran)
 
-        x, _, batch_size = cosine_training.training_data("dense", recipe)
-        per_epoch = -(-len(x) // batch_size)  # "epoch": every step of an epoch in one call
-        assert per_epoch > cosine_training.PER_STEP_TRACING_CAP
+        # "epoch": every step of an epoch in one call. Counted here, not by the training data
+        # under test: the 800 training points give 800 - 40 stride-1 windows, the latest whole
+        # batches of 32 of them are kept, and each epoch feeds them ``repeat`` (10) times.
+        per_epoch = (TRAIN - MODELS["dense"].window) // recipe.batch_size * recipe.repeat
+        assert per_epoch == 230 > cosine_training.PER_STEP_TRACING_CAP
         assert calls == [("compile", per_call or per_epoch), ("fit", recipe.epochs)]
         assert (per_call is not None) == any("keras-team/keras#20411" in note for note in notes)
+        assert ran == {"steps_per_execution": per_call or per_epoch}
 
 
 class TestArticleEstimate:
@@ -564,3 +574,130 @@ class TestDropoutFloor:
 
         assert prediction_slope(targets, targets) == pytest.approx(1.0)
         assert prediction_slope(shrunk, targets) == pytest.approx(0.9)
+
+
+# Rows the suite wrote: the published keras-tensorflow 3.15 run, and runs of this evaluation
+# through Keras (tests/data/keras-inference-rows.json says from where).
+ROWS = json.loads((ROOT / "tests" / "data" / "keras-inference-rows.json").read_text())["rows"]
+
+
+class TestRowStatus:
+    """``row_status``: error, then diverged, then no-skill, else ok."""
+
+    def test_forecasts_no_better_than_the_mean_are_no_skill(self):
+        """The published keras-tensorflow 3.15 rows were all "ok"; those whose forecast RMSE is
+        about the mean's (0.34–0.37, the mean 0.354) are no-skill, the dense row (0.19) ok."""
+        rows = ROWS["keras-tensorflow-3.15-published"]
+        statuses = {row["model"]: suite.row_status([], {}, row["rollout_rmse"]["median"])[0]
+                    for row in rows}
+
+        assert {row["status"] for row in rows} == {"ok"}
+        assert statuses == {"stateless": "no-skill", "stateful": "no-skill",
+                            "stacked": "no-skill", "dense": "ok"}
+
+    def test_the_mean_forecast_scores_the_series_spread(self):
+        """Forecasting the training mean scores √(1/8) over the horizon's whole periods."""
+        assert cosine_data.mean_forecast_rmse() == pytest.approx(math.sqrt(1 / 8))
+
+    def test_errors_and_divergence_come_first(self):
+        """A row that raised or diverged says so, whatever its forecast RMSE."""
+        assert [suite.row_status(["seed 0: ValueError: boom"], {1: "why"}, 0.5)[0],
+                suite.row_status([], {1: "why"}, 0.01)[0]] == ["error", "diverged"]
+
+
+class TestRecipeAsRun:
+    def test_records_the_steps_that_ran(self):
+        """``recipe_details`` holds the steps per call that trained (keras-torch refuses the
+        option: 1), with the recipe's own beside it."""
+        details = suite.recipe_as_run(RECIPES["fast"]["dense"], {1})
+
+        assert (details["steps_per_execution"], details["steps_per_execution_declared"]) == (
+            1, "epoch")
+
+    def test_the_recipe_as_declared_when_it_ran_so(self):
+        """A recipe that ran as it says is recorded as it is."""
+        recipe = RECIPES["fast"]["stacked"]
+
+        assert suite.recipe_as_run(recipe, {1}) == dataclasses.asdict(recipe)
+
+
+def numpy_stateful_lstm(weights, values, state=None):
+    """The article's stateful LSTM (LSTM(32), Dropout: identity at inference, Dense(1)) read one
+    value at a time by the NumPy reference cell: the output after each value, and the state."""
+    kernel, recurrent_kernel, bias, dense_kernel, dense_bias = weights
+    h, c = state or (np.zeros((1, kernel.shape[1] // 4)),) * 2
+    outputs = []
+    for value in values:
+        h, c = reference_cells.lstm_step(np.array([[value]]), h, c, kernel, recurrent_kernel, bias)
+        outputs.append(float((h @ dense_kernel + dense_bias)[0, 0]))
+    return np.array(outputs), (h, c)
+
+
+@pytest.fixture(scope="module")
+def keras_tensorflow():
+    return load("keras-tensorflow")[1]
+
+
+class TestKerasInference:
+    """The headline figures are Keras's own inference (``predict``, ``predict_on_batch``), not
+    our twin's; checked against the NumPy reference cell, on keras-tensorflow."""
+
+    OFFSET = 0.25
+
+    @pytest.fixture
+    def stateful(self, keras_tensorflow):
+        """A stateful LSTM of the fast recipe's batch (20 rows) with seeded weights."""
+        keras_tensorflow.utils.set_random_seed(0)
+        spec = MODELS["stateful"]
+        return spec.build(keras_tensorflow, batch_size=RECIPES["fast"]["stateful"].rows,
+                          window=spec.window)
+
+    def test_headline_is_what_keras_predicts(self, keras_tensorflow, stateful, monkeypatch):
+        """A Keras whose ``predict`` and ``predict_on_batch`` answer ``OFFSET`` too high: the
+        headline one-step MSE and forecast are those answers, the state carried from the series
+        before each prediction; the diagnostic (our twin, which calls the layers) is not."""
+        keras, offset = keras_tensorflow, self.OFFSET
+        for method in ("predict", "predict_on_batch"):
+            monkeypatch.setattr(keras.Model, method,
+                                lambda model, *args, original=getattr(keras.Model, method),
+                                **kwargs: original(model, *args, **kwargs) + offset)
+        y = series()
+        weights = [np.asarray(w, np.float64) for w in stateful.get_weights()]
+        outputs, _ = numpy_stateful_lstm(weights, y[:-1])  # output t predicts y[t + 1]
+        _, start = numpy_stateful_lstm(weights, y[:TRAIN - 1])
+        value, expected_forecast = y[TRAIN - 1], []
+        for _ in range(HORIZON):
+            answer, start = numpy_stateful_lstm(weights, [value], start)
+            value = answer[0] + offset
+            expected_forecast.append(value)
+        truth = cosine(np.arange(TRAIN, TRAIN + HORIZON))
+
+        result = evaluate(keras, stateful, "stateful", RECIPES["fast"]["stateful"], y)
+
+        assert result["one_step_mse"] == pytest.approx(
+            np.mean((outputs[TRAIN - 1:] + offset - y[TRAIN:]) ** 2), rel=1e-4)
+        np.testing.assert_allclose(result["forecast"], expected_forecast, atol=1e-4)
+        assert result["rollout_rmse"] == pytest.approx(
+            np.sqrt(np.mean((np.array(expected_forecast) - truth) ** 2)), rel=1e-4)
+        assert result["state_carried"] is True
+        assert result["twin_one_step_mse"] == pytest.approx(
+            np.mean((outputs[TRAIN - 1:] - y[TRAIN:]) ** 2), rel=1e-4)
+
+    def test_a_predict_that_leaves_no_state_is_told(self, keras_tensorflow, stateful,
+                                                    monkeypatch):
+        """Where ``predict`` leaves the state at zeros (as Keras 3 on JAX does), the forecast
+        says Keras did not carry it; where it carries it, that it did."""
+        recipe, y = RECIPES["fast"]["stateful"], series()
+        copy = inference_copy(keras_tensorflow, stateful, "stateful", recipe)
+        _, carried = keras_forecast(keras_tensorflow, copy, "stateful", recipe, y, horizon=1)
+        original = keras_tensorflow.Model.predict
+
+        def predict_leaving_zeros(self, *args, **kwargs):
+            answer = original(self, *args, **kwargs)
+            reset_states(self)
+            return answer
+
+        monkeypatch.setattr(keras_tensorflow.Model, "predict", predict_leaving_zeros)
+        _, not_carried = keras_forecast(keras_tensorflow, copy, "stateful", recipe, y, horizon=1)
+
+        assert (carried, not_carried) == (True, False)

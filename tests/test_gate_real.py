@@ -1,9 +1,13 @@
-"""The gate, the comparison and the report on real results: the committed run of
-tests/data/, the reference results of suites/baselines/, and every row shape the suite writes."""
+"""The gate, the comparison and the report on real results: the committed reference results of
+suites/baselines/ (copies of the published runs of reports/results/), each plant of issue 26 made
+on a copy of one, and every row shape the committed results files hold."""
 
 import copy
+import json
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,19 +16,14 @@ from harness import compare, gate, report
 from harness.__main__ import main
 from harness.metrics import ACCURACY, TIMINGS, by_benchmark
 from harness.paths import PROJECT_ROOT
-from harness.results import load
-from tests.results_factory import (
-    benchmark,
-    cells,
-    gpu,
-    instability,
-    real,
-    results,
-    write,
-)
+from harness.results import load, row_kind
+from tests.results_factory import cells, real, results, write
 
 BASELINES = PROJECT_ROOT / "suites" / "baselines"
+PUBLISHED = PROJECT_ROOT / "reports" / "results"
 MODELS = ("stateless", "stateful", "stacked", "dense")
+# The latest release of each built-in, whose published run is its reference.
+LATEST = ("keras-tensorflow-3.15", "keras-jax-3.15", "keras-torch-3.15", "tf-keras-2.21")
 
 
 def ci_gate_options() -> list[str]:
@@ -42,27 +41,30 @@ def ci_tolerances() -> list[str]:
     return options[:at] + options[at + 2:]
 
 
+def reference(name="keras-tensorflow") -> dict:
+    """A fresh copy of the committed reference results of ``name``."""
+    return load(BASELINES / f"{name}.json")
+
+
 def scaled(data: dict, factor: float, metrics) -> dict:
-    """``data`` with every value of the figures ``metrics`` of every row times ``factor``."""
+    """``data`` with every value of the figures ``metrics`` of every benchmark row times
+    ``factor``."""
     data = copy.deepcopy(data)
     for row in data["benchmarks"]:
         for metric in metrics:
             block = row.get(metric)
-            if isinstance(block, dict) and block.get("median") is not None:
+            if row_kind(row) == "benchmark" and isinstance(block, dict) and block.get("values"):
                 for key in ("median", "min", "max"):
                     block[key] *= factor
                 block["values"] = [value * factor for value in block["values"]]
     return data
 
 
-def gate_against_itself(tmp_path, capsys, current, *options) -> tuple[int, str]:
-    """Gate ``current`` against a baseline taken from the real file by ``gate --update``."""
-    directory = tmp_path / "baseline"
-    reference = write(tmp_path / "reference.json", real())
-    assert 0 == main(["gate", "--baseline", str(directory), str(reference), "--update"])
-    capsys.readouterr()
-    code = main(["gate", "--baseline", str(directory), str(write(tmp_path / "r.json", current)),
-                 *options])
+def gate_against_baselines(tmp_path, capsys, current, *options) -> tuple[int, str]:
+    """Gate ``current`` against suites/baselines as CI does, with ``options`` after CI's."""
+    name = current["implementation"]["name"]
+    path = write(tmp_path / f"{name}.json", current)
+    code = main(["gate", "--baseline", str(BASELINES), str(path), *ci_tolerances(), *options])
     return code, capsys.readouterr().out
 
 
@@ -73,86 +75,391 @@ def marked(summary: str, mark: str) -> list[tuple[str, str]]:
     return [(row[1].strip(), row[2].strip()) for row in rows]
 
 
+def cases(data: dict):
+    for claim in data["claims"]:
+        for case in claim["cases"]:
+            yield claim, case
+
+
+def first_case(data: dict, verdict: str, kind: str | None = None) -> dict:
+    return next(case for claim, case in cases(data) if case["verdict"] == verdict
+                and kind in (None, claim["kind"]))
+
+
+def benchmark_rows(data: dict) -> list[dict]:
+    return [row for row in data["benchmarks"] if row_kind(row) == "benchmark"]
+
+
+class TestCommittedResultsPass:
+    @pytest.mark.parametrize("release", LATEST)
+    def test_latest_release_against_its_baseline(self, release, capsys):
+        """The published run of each built-in's latest release passes the gate as CI runs it,
+        against suites/baselines as committed, with no change at all."""
+        code = main(["gate", "--baseline", str(BASELINES), str(PUBLISHED / f"{release}.json"),
+                     *ci_tolerances()])
+        assert (0, 1) == (code, capsys.readouterr().out.count("No changes."))
+
+
+# Each plant of issue 26 on a copy of the committed keras-tensorflow reference: what it does to
+# the results file, and the (mark, start of the text) of the line that must name it.
+def incomplete(data):
+    data.update(complete=False, running="suites/test_carry.py::test_index_i[LSTM-bs1-call]")
+    data["claims"] = data["claims"][:3]
+    return "!", "incomplete results file (stopped during suites/test_carry.py"
+
+
+def every_case_skipped(data):
+    for _, case in cases(data):
+        case.update(verdict="skipped", outcome="skipped")
+    return "!", "every one of its 432 cases was skipped"
+
+
+def unknown_verdict(data):
+    first_case(data, "holds")["verdict"] = "maybe"
+    return "!", "unknown verdict 'maybe'"
+
+
+def holds_to_skipped(data):
+    first_case(data, "holds").update(verdict="skipped", outcome="skipped")
+    return "!", "holds in the reference, now skipped"
+
+
+def workaround_to_skipped(data):
+    claim = next(claim for claim in data["claims"] if claim["kind"] == "workaround"
+                 and claim["verdict"] == "holds")
+    for case in claim["cases"]:
+        case.update(verdict="skipped", outcome="skipped")
+    return "!", "holds in the reference, now skipped"
+
+
+def fails_to_error(data):
+    first_case(data, "fails")["verdict"] = "error"
+    return "!", "fails → error"
+
+
+def error_to_skipped(data):
+    first_case(data, "error")["verdict"] = "skipped"
+    return "!", "error → skipped"
+
+
+def observation_changed(data):
+    case = next(case for _, case in cases(data) if case.get("observed"))
+    case["observed"] += ", changed"
+    return "?", f"observed: {case['observed']}"
+
+
+def observations_removed(data):
+    for _, case in cases(data):
+        case["observed"] = None
+    return "?", "observed: nothing; was:"
+
+
+def observations_swapped(data):
+    claim = next(claim for claim in data["claims"]
+                 if len({case["observed"] for case in claim["cases"]} - {None}) > 1)
+    seen = [case for case in claim["cases"] if case["observed"]]
+    seen[0]["observed"], seen[-1]["observed"] = seen[-1]["observed"], seen[0]["observed"]
+    return "?", "observed:"
+
+
+def recipe_changed(data):
+    for row in benchmark_rows(data):
+        row["recipe_details"]["epochs"] = 2
+    scaled_in_place(data, 100, ["one_step_mse"])
+    return "!", "recipe changed (epochs 24 → 2)"
+
+
+def accuracy_deleted(data):
+    for row in benchmark_rows(data):
+        del row["one_step_mse"], row["rollout_rmse"]
+    return "!", "one-step MSE: missing from the results"
+
+
+def calibration_deleted(data):
+    for row in benchmark_rows(data):
+        del row["reference_seconds"]
+    scaled_in_place(data, 5, ["train_seconds"])
+    return "!", "train time: not comparable, reference_seconds missing"
+
+
+def one_seed(data):
+    for row in benchmark_rows(data):
+        row["seeds"] = [0]
+        for metric in (*ACCURACY, "train_seconds", "prediction_slope"):
+            row[metric]["values"] = row[metric]["values"][:1]
+    return "!", "seeds changed ([0, 1, 2] → [0])"
+
+
+def target_missed(data):
+    for row in benchmark_rows(data):
+        row["beats_target"] = False
+    return "+", "beats the target MSE: False, was True"
+
+
+def seed_diverged(data):
+    for row in benchmark_rows(data):
+        row["diverged_seeds"] = [1]
+    return "!", "seeds [1] diverged"
+
+
+def accuracy_times_1_99(data):
+    scaled_in_place(data, 1.99, ACCURACY)
+    return "+", "rollout RMSE"
+
+
+def mse_times_1_5(data):
+    scaled_in_place(data, 1.5, ["one_step_mse"])
+    return "+", "one-step MSE"
+
+
+def training_times_5(data):
+    scaled_in_place(data, 5, ["train_seconds"])
+    return "+", "train time ÷ reference"
+
+
+def training_times_2(data):
+    scaled_in_place(data, 2, ["train_seconds"])
+    return "+", "train time ÷ reference"
+
+
+def scaled_in_place(data, factor, metrics):
+    data["benchmarks"] = scaled(data, factor, metrics)["benchmarks"]
+
+
+PLANTS = [incomplete, every_case_skipped, unknown_verdict, holds_to_skipped,
+          workaround_to_skipped, fails_to_error, error_to_skipped, observation_changed,
+          observations_removed, observations_swapped, recipe_changed, accuracy_deleted,
+          calibration_deleted, one_seed, target_missed, seed_diverged, accuracy_times_1_99,
+          mse_times_1_5, training_times_5, training_times_2]
+
+
+class TestPlantsFailTheGate:
+    @pytest.mark.parametrize("plant", PLANTS, ids=lambda plant: plant.__name__)
+    def test_plant_fails_as_ci_runs_the_gate(self, plant, tmp_path, capsys):
+        """Each plant on the committed keras-tensorflow reference fails the gate as .ci/run
+        calls it (exit 1), with a line of the expected mark that names what got worse."""
+        current = reference()
+        mark, text = plant(current)
+        code, out = gate_against_baselines(tmp_path, capsys, current)
+        assert (1, True) == (code, any(change.startswith(text)
+                                       for _, change in marked(out, mark))), out[:3000]
+
+    def test_every_model_is_named(self, tmp_path, capsys):
+        """Every MSE ×1.5 is `+` on each of the four models, though the reference's seeds
+        spread up to ×1.7 from median to worst (stacked)."""
+        current = reference()
+        mse_times_1_5(current)
+        _, out = gate_against_baselines(tmp_path, capsys, current)
+        assert {f"benchmark {model} / fast" for model in MODELS} == {
+            what for what, change in marked(out, "+") if change.startswith("one-step MSE")}
+
+    def test_accepted_observations_pass(self, tmp_path, capsys):
+        """--accept passes a changed observation, still listed as `?`."""
+        current = reference()
+        observation_changed(current)
+        code, out = gate_against_baselines(tmp_path, capsys, current, "--accept")
+        assert (0, 1) == (code, len(marked(out, "?")))
+
+
+def slow_nodeids() -> set[str]:
+    """The node ids of the suite marked slow, as pytest collects them (no Keras is loaded)."""
+    collected = subprocess.run(
+        [sys.executable, "-m", "pytest", "suites/", "--collect-only", "-q", "-m", "slow",
+         "--impl", "tests.fake_impl:FAKE", "-p", "no:randomly", "-p", "no:cacheprovider",
+         "-n", "0"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+    found = {line for line in collected.stdout.splitlines() if line.startswith("suites/")}
+    assert found, collected.stdout[-2000:] + collected.stderr[-2000:]
+    return found
+
+
+@pytest.fixture(scope="module")
+def with_marks() -> dict:
+    """The committed keras-tensorflow reference with each case's marks, as the plugin records
+    them now: ``slow`` from the suite's collection."""
+    slow = slow_nodeids()
+    data = reference()
+    for _, case in cases(data):
+        case["marks"] = ["claim", "slow"] if case["nodeid"] in slow else ["claim"]
+    return data
+
+
+def not_slow_run(data: dict) -> dict:
+    """What ``-m "not slow"`` runs of ``data``: its not-slow cases, no benchmark."""
+    data = copy.deepcopy(data)
+    data["suite"]["pytest_args"] = ["suites/", "-q", "-n", "2", "-m", "not slow"]
+    for claim in data["claims"]:
+        claim["cases"] = [case for case in claim["cases"] if "slow" not in case["marks"]]
+    data["benchmarks"] = []
+    return data
+
+
+class TestNarrowedRuns:
+    def gate(self, tmp_path, capsys, current, reference_data):
+        directory = tmp_path / "baselines"
+        directory.mkdir()
+        (directory / "keras-tensorflow.txt").write_text(
+            (BASELINES / "keras-tensorflow.txt").read_text(encoding="utf-8"), encoding="utf-8")
+        write(directory / "keras-tensorflow.json", reference_data)
+        path = write(tmp_path / "keras-tensorflow.json", current)
+        code = main(["gate", "--baseline", str(directory), str(path), *ci_tolerances()])
+        return code, capsys.readouterr().out
+
+    def test_a_not_slow_run_passes(self, with_marks, tmp_path, capsys):
+        """The reference's not-slow cases, recorded as `-m "not slow"`, pass: what it left out
+        is one `x` for its cases, one per benchmark, one for the baseline lines of slow cases."""
+        code, out = self.gate(tmp_path, capsys, not_slow_run(with_marks), with_marks)
+        left_out = sorted(re.sub(r"^\d+ ", "N ", what) for what, _ in marked(out, "x"))
+        assert (0, [], sorted(["N cases of the reference", "N baseline lines",
+                               *(f"benchmark {model} / fast" for model in MODELS)])) == (
+            code, marked(out, "!"), left_out)
+
+    def test_a_dropped_not_slow_case_fails(self, with_marks, tmp_path, capsys):
+        """A not-slow case missing from a `-m "not slow"` run is `!`, named."""
+        current = not_slow_run(with_marks)
+        claim = next(claim for claim in current["claims"] if len(claim["cases"]) > 1)
+        dropped = claim["cases"].pop()["nodeid"]
+        code, out = self.gate(tmp_path, capsys, current, with_marks)
+        assert (1, [(f"`{dropped}` ({claim['id']})", "gone from the results: a case of the "
+                     "reference that the run's selection (-m not slow) chose")]) == (
+            code, marked(out, "!"))
+
+    def test_a_reference_without_marks_cannot_pass_a_narrowed_run(self, with_marks, tmp_path,
+                                                                   capsys):
+        """Against a reference that records no marks (the committed ones, made before the
+        plugin recorded them), a `-m "not slow"` run cannot show it ran what it selected: `!`."""
+        code, out = self.gate(tmp_path, capsys, not_slow_run(with_marks), reference())
+        (what, change), = marked(out, "!")
+        assert (1, True) == (code, "the reference records no marks per case" in change)
+
+
 class TestRealResults:
     def test_a_real_run_against_itself_passes(self, tmp_path, capsys):
-        """The committed real run gated against a baseline made from it: no change."""
-        code, out = gate_against_itself(tmp_path, capsys, real(), *ci_tolerances())
+        """The committed reference gated against itself: no change."""
+        code, out = gate_against_baselines(tmp_path, capsys, reference())
         assert (0, 1) == (code, out.count("No changes."))
 
     def test_every_figure_times_1000_fails_the_ci_gate(self, tmp_path, capsys):
         """Every MSE, RMSE, training time and latency ×1000 fails the gate as CI runs it, with
         each figure of each model named `+`."""
-        current = scaled(real(), 1000, [*ACCURACY, *TIMINGS])
-        code, out = gate_against_itself(tmp_path, capsys, current, *ci_tolerances())
-        named = {(what, change.split(" ")[0] + " " + change.split(" ")[1])
-                 for what, change in marked(out, "+")}
+        current = scaled(reference(), 1000, [*ACCURACY, *TIMINGS])
+        code, out = gate_against_baselines(tmp_path, capsys, current)
+        named = {(what, " ".join(change.split(" ")[:2])) for what, change in marked(out, "+")}
         expected = {(f"benchmark {model} / fast", label)
                     for model in MODELS
                     for label in ("one-step MSE", "rollout RMSE", "train time", "step latency")}
         assert (1, expected) == (code, named)
 
-    def test_twice_as_slow_on_every_seed_is_flagged(self, tmp_path, capsys):
-        """Training and forecast steps twice as slow on each of the 3 seeds of a real run are
-        `+` for every model at the default tolerance: the reference's seeds lie within ×2 of
-        each other, so every slowed seed is beyond every reference seed."""
-        code, out = gate_against_itself(tmp_path, capsys, scaled(real(), 2, TIMINGS))
-        flagged = {(what, change.split(" ÷")[0]) for what, change in marked(out, "+")}
-        assert (1, {(f"benchmark {model} / fast", label) for model in MODELS
-                    for label in ("train time", "step latency")}) == (code, flagged)
-
     def test_removing_claims_fails_the_gate_naming_them(self, tmp_path, capsys):
         """Dropping every case of three claims fails the gate, each claim named."""
-        current = real()
+        current = reference()
         gone = ("carry.index-i", "state.not-weights", "setup.equal-batches")
         for claim in current["claims"]:
             if claim["id"] in gone:
                 claim["cases"] = []
-        code, out = gate_against_itself(tmp_path, capsys, current)
+        code, out = gate_against_baselines(tmp_path, capsys, current)
         assert (1, {f"`{claim_id}`" for claim_id in gone}) == (
             code, {what for what, change in marked(out, "!")
                    if change.startswith("gone from the results")})
 
-    def test_observations_are_compared_on_the_cases_that_ran(self, tmp_path, capsys):
-        """keras-tensorflow's reference narrowed to the cases that `-m "not slow"` runs (no
-        predict_on_batch) and reversed, as another worker order gives: no `?`. One case that
-        observed something else is `?`, naming the new observation."""
-        current = load(BASELINES / "keras-tensorflow.json")
-        current["suite"]["pytest_args"] = ["suites/", "-m", "not slow"]
+    def test_another_worker_order_is_no_change(self, tmp_path, capsys):
+        """The reference's cases in reverse order, as another worker order writes them: no
+        change, observations included."""
+        current = reference()
         for claim in current["claims"]:
-            claim["cases"] = [case for case in reversed(claim["cases"])
-                              if "predict_on_batch" not in case["nodeid"]]
-        masked = next(claim for claim in current["claims"] if claim["id"] == "mask.keeps-state")
-        assert "predict_on_batch" in masked["observed"]  # the claim's line is the reference's
-        path = tmp_path / "keras-tensorflow.json"
-        argv = ["gate", "--baseline", str(BASELINES), str(path)]
-        write(path, current)
-        assert (0, []) == (main(argv), marked(capsys.readouterr().out, "?"))
-
-        masked["cases"][0]["observed"] = "call: a row whose whole batch is masked keeps its output"
-        write(path, current)
-        code, out = main(argv), capsys.readouterr().out
-        (what, change), = marked(out, "?")
-        assert (0, "`mask.keeps-state`") == (code, what)
-        assert change.startswith("observed: call: a row whose whole batch is masked keeps its output")
+            claim["cases"].reverse()
+        assert (0, []) == (gate_against_baselines(tmp_path, capsys, current)[0],
+                           marked(capsys.readouterr().out, "?"))
 
     def test_a_keras_torch_case_from_error_to_fails(self, tmp_path, capsys):
         """A keras-torch case that could not train (error) and now trains to wrong values
-        (fails) is `*` against the committed baseline; --strict fails the gate on it."""
-        current = load(BASELINES / "keras-torch.json")
+        (fails) is `!` against the committed baseline: its verdict is not the reference's."""
+        current = reference("keras-torch")
         nodeid = "suites/test_carry.py::test_across_epochs[LSTM-calls]"
-        case = next(case for claim in current["claims"] for case in claim["cases"]
-                    if case["nodeid"] == nodeid)
+        case = next(case for _, case in cases(current) if case["nodeid"] == nodeid)
         assert "error" == case["verdict"]
         case.update(verdict="fails", outcome="xfailed", message="[carry.across-epochs] on "
                     "keras-torch\n  observed: state differs by 0.3")
-        path = write(tmp_path / "keras-torch.json", current)
-        argv = ["gate", "--baseline", str(BASELINES), str(path)]
-        code, out = main(argv), capsys.readouterr().out
-        (what, change), = marked(out, "*")
-        assert (0, f"`{nodeid}` (carry.across-epochs)", "error → fails: state differs by 0.3; "
+        code, out = gate_against_baselines(tmp_path, capsys, current)
+        (what, change), = marked(out, "!")
+        assert (1, f"`{nodeid}` (carry.across-epochs)", "error → fails: state differs by 0.3; "
                 "was: RuntimeError: one of the variables needed for gradient computation has "
-                "been modified by an inplace operation", 1) == (
-            code, what, change[:150], main([*argv, "--strict"]))
+                "been modified by an inplace operation") == (code, what, change[:150])
+
+
+class TestUpdate:
+    def test_update_from_an_unchanged_run_changes_nothing(self, tmp_path, capsys):
+        """gate --update from the run a baseline was made from leaves both files byte for
+        byte as they were, header and alignment included."""
+        directory = tmp_path / "baselines"
+        directory.mkdir()
+        for suffix in (".txt", ".json"):
+            source = BASELINES / f"keras-tensorflow{suffix}"
+            (directory / source.name).write_bytes(source.read_bytes())
+        code = main(["gate", "--baseline", str(directory), "--update",
+                     str(PUBLISHED / "keras-tensorflow-3.15.json")])
+        assert (0, True, True) == (code, *(
+            (directory / f"keras-tensorflow{suffix}").read_bytes()
+            == (BASELINES / f"keras-tensorflow{suffix}").read_bytes()
+            for suffix in (".txt", ".json")))
+
+    def test_update_rewrites_only_the_changed_lines(self, tmp_path, capsys):
+        """A case that holds now removes its own line, and nothing else of the file changes."""
+        directory = tmp_path / "baselines"
+        directory.mkdir()
+        text = (BASELINES / "keras-tensorflow.txt").read_text(encoding="utf-8")
+        (directory / "keras-tensorflow.txt").write_text(text, encoding="utf-8")
+        write(directory / "keras-tensorflow.json", reference())
+        current = reference()
+        fixed = first_case(current, "fails")
+        fixed.update(verdict="holds", outcome="xpassed")
+        path = write(tmp_path / "keras-tensorflow.json", current)
+        assert 0 == main(["gate", "--baseline", str(directory), "--update", str(path)])
+        after = (directory / "keras-tensorflow.txt").read_text(encoding="utf-8")
+        assert [line for line in text.splitlines()
+                if not line.startswith(fixed["nodeid"] + " ")] == after.splitlines()
+
+    def test_update_into_an_empty_folder_says_it_made_the_baseline(self, tmp_path, capsys):
+        """gate --update on an empty folder writes the baseline and says so (no ❌ line); the
+        same run then passes against it."""
+        directory = tmp_path / "baselines"
+        directory.mkdir()
+        path = PUBLISHED / "keras-tensorflow-3.15.json"
+        code = main(["gate", "--baseline", str(directory), "--update", str(path)])
+        title = capsys.readouterr().out.splitlines()[0]
+        assert (0, True, 0) == (code, title.startswith("# Gate: baseline updated"),
+                                main(["gate", "--baseline", str(directory), str(path)]))
+
+
+class TestExitCodes:
+    def test_an_empty_baseline_folder_is_bad_input(self, tmp_path, capsys):
+        """gate against an empty baseline folder exits 2, saying what is missing."""
+        (tmp_path / "baselines").mkdir()
+        code = main(["gate", "--baseline", str(tmp_path / "baselines"),
+                     str(PUBLISHED / "keras-tensorflow-3.15.json")])
+        assert (2, True) == (code, "no baseline for keras-tensorflow" in capsys.readouterr().err)
+
+    def test_a_baseline_without_reference_results_is_bad_input(self, tmp_path, capsys):
+        """Expected failures without the reference .json cannot show what must be there: 2."""
+        (tmp_path / "keras-tensorflow.txt").write_bytes(
+            (BASELINES / "keras-tensorflow.txt").read_bytes())
+        code = main(["gate", "--baseline", str(tmp_path),
+                     str(PUBLISHED / "keras-tensorflow-3.15.json")])
+        assert (2, True) == (code, "no reference results" in capsys.readouterr().err)
+
+    def test_usage_error_is_2(self, capsys):
+        """A tolerance under 1 is a usage error."""
+        with pytest.raises(SystemExit) as exit_info:
+            main(["gate", "--baseline", str(BASELINES), "--timing-tolerance", "0.5",
+                  str(PUBLISHED / "keras-tensorflow-3.15.json")])
+        assert 2 == exit_info.value.code
+
+    def test_a_crash_is_3(self, monkeypatch, capsys):
+        """A gate that crashes exits 3, never 0."""
+        def crash(*args, **kwargs):
+            raise KeyError("a bug")
+        monkeypatch.setattr(gate, "check", crash)
+        assert 3 == main(["gate", "--baseline", str(BASELINES),
+                          str(PUBLISHED / "keras-tensorflow-3.15.json")])
 
 
 class TestRealComparison:
@@ -168,60 +475,76 @@ class TestRealComparison:
         assert all("–" not in cells(latency, model)[2:4] for model in MODELS)
 
 
-ROW_SHAPES = {
-    "benchmark": benchmark(),
-    "benchmark raised on every seed": benchmark(
-        status="error", error="seed 0: RuntimeError: inplace", mse=None, rmse=None, train=None,
-        latency=None, figure=None),
-    "benchmark raised on one seed": benchmark(
-        status="error", error="seed 2: RuntimeError: inplace", mse=(0.01, 0.02),
-        rmse=(0.1, 0.2), train=(10.0, 11.0), latency=(0.001, 0.002)),
-    "benchmark diverged": benchmark(status="diverged", mse=(float("nan"), float("inf"), 4.0),
-                                    rmse=(13.0, 14.0, float("nan"))),
-    "benchmark with latency rounds": {
-        **benchmark(), "step_latency_s": {
-            "median": 0.0015, "min": 0.0014, "max": 0.003, "mean": 0.0016, "stddev": 0.0002,
-            "rounds": 200, "iterations": 10, "values": [0.0014 + i * 1e-6 for i in range(200)]}},
-    "benchmark without kind (older files)": {
-        key: value for key, value in benchmark().items() if key != "kind"},
-    "benchmark of an unknown status, no figures": {
-        "kind": "benchmark", "model": "stateless", "recipe": "fast+refit", "status": "skipped"},
-    "benchmark with bare numbers": {**benchmark(), "train_seconds": 10.0, "step_latency_s": None},
-    "train.instability": instability(),
-    "perf.cpu-vs-gpu": gpu(),
-    "perf.cpu-vs-gpu that raised": gpu(status="error", error="gpu: RuntimeError: CUDA"),
-    "perf.cpu-vs-gpu of older files": {
-        "claim": "perf.cpu-vs-gpu", "model": "stateless", "recipe": "fast", "seeds": [0],
-        "status": "ok", "error": None, "train_seconds": {"fast/cpu": 4.0, "fast/gpu": 8.0},
-        "reference_seconds": 2.0},
-}
+def real_row_shapes() -> dict[str, tuple[dict, dict]]:
+    """One row of each shape the committed results files hold (kind, or none in files older
+    than the rows' kind; the measured claim; the status), named after where it comes from, with
+    the benchmark row of its model in the same file (a measurement row follows one)."""
+    shapes = {}
+    for path in sorted(PUBLISHED.glob("*.json")) + [PROJECT_ROOT / "tests" / "data" /
+                                                    "keras-tensorflow-3.15.json"]:
+        rows = json.loads(path.read_text(encoding="utf-8"))["benchmarks"]
+        for row in rows:
+            shape = " ".join((row.get("kind", "no kind"), row.get("claim", "benchmark"),
+                              row["status"]))
+            benchmark = by_benchmark({"benchmarks": rows})[(row["model"], row["recipe"])]
+            shapes[shape] = (f"{shape} ({path.stem} {row['model']})", row, benchmark)
+    return {name: (row, benchmark) for name, row, benchmark in sorted(shapes.values())}
+
+
+ROW_SHAPES = real_row_shapes()
+# compare.render leaves a benchmark row without figures (it raised on every seed) out of every
+# table: the row is in the file, the comparison does not say it failed.
+NOT_COMPARED = pytest.mark.xfail(strict=True, reason="compare.render drops a benchmark row "
+                                 "without figures (status error on every seed)")
 
 
 @pytest.mark.parametrize("shape", ROW_SHAPES)
 class TestEveryRowShape:
-    """Gate, comparison and report read each row shape the suite writes, on either side."""
+    """Gate and report read each row shape of the committed results files."""
 
-    def documents(self, shape):
-        row = copy.deepcopy(ROW_SHAPES[shape])
-        alone = results(benchmarks=[row])
-        mixed = results(keras="3.6.0", benchmarks=[benchmark(), instability(), row])
-        return alone, mixed
+    def document(self, shape, keras="3.5.0"):
+        row, benchmark = copy.deepcopy(ROW_SHAPES[shape])
+        rows = [row] if row_kind(row) == "benchmark" else [benchmark, row]
+        return results(keras=keras, benchmarks=rows)
 
     def test_gate(self, shape):
-        """The gate compares it with a plain benchmark and with itself, both ways."""
-        alone, mixed = self.documents(shape)
-        for current, reference in ((alone, mixed), (mixed, alone), (alone, alone)):
-            gate.check(gate.Run(Path("r.json"), current, [], reference))
-
-    def test_comparison(self, shape):
-        """The comparison shows it beside a plain run."""
-        alone, mixed = self.documents(shape)
-        compare.render([("a.json", alone), ("b.json", mixed)])
+        """A row against itself is no change; with its seeds cut to one, a benchmark row is
+        `!` (a measurement row is the figures of a claim, not a benchmark: never compared)."""
+        row, _ = ROW_SHAPES[shape]
+        same = gate.check(gate.Run(Path("r.json"), self.document(shape), [],
+                                   self.document(shape)))
+        cut = self.document(shape)
+        cut["benchmarks"][-1]["seeds"] = [0]
+        changes = gate.check(gate.Run(Path("r.json"), cut, [], self.document(shape)))
+        expected = ([("!", f"benchmark {row['model']} / {row['recipe']}")]
+                    if row_kind(row) == "benchmark" else [])
+        assert ([], expected) == (same, [(change.mark, change.subject) for change in changes])
 
     def test_report(self, shape, tmp_path):
-        """The report shows it."""
-        for data in self.documents(shape):
-            report.render(data, tmp_path / "r.md")
+        """The report has a table row for a benchmark row's model; a measurement row changes
+        nothing of the report of its benchmark (its claim's observed line shows it)."""
+        row, benchmark = ROW_SHAPES[shape]
+        text = report.render(self.document(shape), tmp_path / "r.md")
+        if row_kind(row) == "benchmark":
+            assert row["model"] == cells(text, row["model"])[0]
+        else:
+            alone = report.render(results(benchmarks=[copy.deepcopy(benchmark)]),
+                                  tmp_path / "r.md")
+            assert alone == text
+
+
+@pytest.mark.parametrize("shape", [
+    pytest.param(shape, marks=NOT_COMPARED) if row.get("one_step_mse", {}).get("median") is None
+    else shape for shape, (row, _) in ROW_SHAPES.items() if row_kind(row) == "benchmark"])
+def test_comparison_shows_every_benchmark_row(shape):
+    """The comparison shows each benchmark row's model in the one-step MSE table, with a value
+    or its status in each column."""
+    row, _ = ROW_SHAPES[shape]
+    documents = [results(keras=keras, benchmarks=[copy.deepcopy(row)])
+                 for keras in ("3.5.0", "3.6.0")]
+    text = compare.render([("a.json", documents[0]), ("b.json", documents[1])])
+    section = text.split("### one-step MSE (median)", 1)[-1].split("###")[0]
+    assert "–" not in cells(section, row["model"])[2:]
 
 
 def test_a_benchmark_and_its_measured_claim_are_distinct():

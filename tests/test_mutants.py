@@ -3,8 +3,9 @@
 For each mutant the suite runs in a subprocess on every check of the claim the mutant breaks
 (``--claim <its claim>``) plus the checks of one unrelated claim (the control). A mutant is
 killed when its target claim's verdict is not ``holds`` (``fails``, ``error`` or
-``inconclusive``) and some case of it went to a non-holding verdict other than the unmutated
-run's of the same base implementation; the control's cases must keep the reference verdicts
+``inconclusive``) and some case of it broke against the unmutated run of the same base
+implementation (``mutation_full.breaks_case``: ``fails`` or ``error`` from another verdict,
+``inconclusive`` only from ``holds``); the control's cases must keep the reference verdicts
 (the bug must not leak into unrelated checks). The reference is one run per base implementation
 on the union of its mutants' selections, computed once per session. Judging is shared with the
 full-width run, ``python -m tests.mutation_full`` (``nox -s mutation``), which runs the whole
@@ -18,6 +19,8 @@ imports and tracing; about 7 minutes in all). ``MUTATION_JOBS=2`` runs two at a 
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -25,11 +28,12 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.mutants import MUTANTS, ROW0_DROPPED_WRAPPED, Namespace
+from fixtures.mutants import MUTANTS, ROW0_DROPPED_WRAPPED, WRONG_BATCH_BROADCAST, Namespace
 from harness.implementations import BUILT_IN, load
 from harness.results import NON_HOLDING, write_atomic
 from suites.test_sequence import OPERATIONS
-from tests.mutation_full import SEQUENCE_CLAIM, judge, object_name, score, spec_of
+from tests.mutation_full import (BEYOND_KNOWN_CLAIM, SEQUENCE_CLAIM, judge, judge_sequence,
+                                 object_name, score, spec_of)
 from tests.suite_runs import PROJECT_ROOT, SharedRuns, case_verdicts
 
 RUN_TIMEOUT_S = 600
@@ -45,7 +49,7 @@ def control_of(mutant) -> str:
 
 def claims_of(mutant) -> list[str]:
     # A bug in an operation the state machine draws must be caught by it too (judged apart).
-    return [mutant.breaks, control_of(mutant)] + ([SEQUENCE_CLAIM] if mutant.drawn else [])
+    return [mutant.breaks, control_of(mutant)] + ([SEQUENCE_CLAIM, BEYOND_KNOWN_CLAIM] if mutant.drawn else [])
 
 
 def selection(claims, base) -> list[str]:
@@ -82,7 +86,7 @@ class MutationRuns:
             data = self.shared.run(spec_of(mutant), *selection(claims_of(mutant), mutant.base),
                                    timeout=RUN_TIMEOUT_S)
             self.rows[mutant.name] = judge(mutant, data, reference)
-            self.sequence_rows[mutant.name] = judge(mutant, data, reference, claim=SEQUENCE_CLAIM)
+            self.sequence_rows[mutant.name] = judge_sequence(mutant, data, reference)
         return self.rows[mutant.name]
 
     def all_rows(self) -> list[dict]:
@@ -150,6 +154,28 @@ def test_wrapped_mutant_changes_only_what_load_returns():
             f"keras.layers.{cell} patched")
 
 
+def test_inconclusive_kills_only_where_the_stock_run_holds():
+    """A case gone inconclusive (another claim fails) is a kill where the stock run held it,
+    and none where the stock run already failed it."""
+    stock = json.loads((PROJECT_ROOT / "tests" / "data" / "keras-tensorflow-3.15.json").read_text())
+    stock["_seconds"] = stock["suite"]["duration_s"]
+    claim = WRONG_BATCH_BROADCAST.breaks
+    (record,) = [record for record in stock["claims"] if record["id"] == claim]
+    held = next(case["nodeid"] for case in record["cases"] if case["verdict"] == "holds")
+    failed = next(case["nodeid"] for case in record["cases"] if case["verdict"] == "fails")
+
+    def inconclusive(nodeid):
+        run = copy.deepcopy(stock)
+        (case,) = [case for record in run["claims"] for case in record["cases"]
+                   if case["nodeid"] == nodeid]
+        case["verdict"] = "inconclusive"
+        return run
+
+    reference = case_verdicts(stock)
+    assert judge(WRONG_BATCH_BROADCAST, inconclusive(held), reference)["killed"]
+    assert not judge(WRONG_BATCH_BROADCAST, inconclusive(failed), reference)["killed"]
+
+
 @pytest.mark.system
 @pytest.mark.timeout(3 * RUN_TIMEOUT_S)  # at most a reference run and the mutant's own
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
@@ -164,7 +190,7 @@ def test_mutant_is_killed(runs, mutant):
     collateral = {nodeid: change for nodeid, change in row["collateral"].items()
                   if not nodeid.startswith("suites/test_sequence.py")}
     assert not collateral, f"{mutant.name} also changed other claims' cases: {collateral}"
-    assert set(row["other_claims"]) <= {control_of(mutant), SEQUENCE_CLAIM}
+    assert set(row["other_claims"]) <= {control_of(mutant), SEQUENCE_CLAIM, BEYOND_KNOWN_CLAIM}
     assert row["target_verdict"] in NON_HOLDING
 
 

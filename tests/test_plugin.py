@@ -59,7 +59,8 @@ def test_inconclusive(request):
 
     check = Check(request.node, FAKE, "tests.fake_impl:FAKE")
     check.reproduce("expect(False, 'planted')")
-    check.precondition(False, "the state non-zero before the reset", "all zeros")
+    check.precondition(False, "the state non-zero before the reset", "all zeros",
+                       failing="state.is-memory")
     check.that(True, "never reached", "never reached")
 """
 
@@ -101,6 +102,11 @@ def claims_of(path):
     return data, {claim["id"]: claim for claim in data["claims"]}
 
 
+def partial_of(path):
+    """Where a run that has not finished keeps its cases, beside its results file."""
+    return path.with_name(f".{path.name}.partial")
+
+
 class TestImplementationOption:
     def test_unknown_name(self, pytester):
         """An unknown implementation name exits 2 with one line."""
@@ -117,6 +123,33 @@ class TestImplementationOption:
         assert 2 == result.ret
         assert "Traceback" not in result.stderr.str()
         result.stderr.fnmatch_lines(["*cannot import 'no_such_pkg.mod'*"])
+
+    @pytest.mark.parametrize("spec, said", [
+        ("broken_impl:LOAD_RAISES", "broken_impl:LOAD_RAISES: load() raised RuntimeError: no GPU here"),
+        ("broken_impl:NO_VERSIONS", "broken_impl:NO_VERSIONS: versions() returned None, not a dict "
+                                    "with keras, backend, backend_version"),
+        (":no_load", "':no_load': name the object as package.module:object"),
+    ])
+    def test_broken_object(self, pytester, spec, said):
+        """An object whose load() raises or whose versions() returns None, or a spec without its
+        module, exits 2 with one line that names it and what is wrong."""
+        pytester.makepyfile(broken_impl="""
+            from tests.fake_impl import FakeImplementation
+
+            class LoadRaises(FakeImplementation):
+                def load(self):
+                    raise RuntimeError("no GPU here")
+
+            class NoVersions(FakeImplementation):
+                def versions(self):
+                    return None
+
+            LOAD_RAISES, NO_VERSIONS = LoadRaises(), NoVersions()
+        """)
+        pytester.makepyfile(test_checks=CHECKS)
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", spec)
+        assert 2 == result.ret
+        assert [f"Exit: error: {said}"] == [line for line in result.stderr.lines if line.strip()]
 
     def test_environment_variable(self, pytester, monkeypatch):
         """STATEFUL_RNN_IMPL selects the implementation when --impl is absent."""
@@ -155,6 +188,7 @@ class TestResultsFile:
         assert ("inconclusive", "inconclusive") == (claims["reset.with-values"]["verdict"],
                                                     case["verdict"])
         assert "the state non-zero before the reset did not happen (all zeros)" in case["message"]
+        assert "that is state.is-memory, which does not hold here" in case["message"]
         assert case["message"].startswith("[reset.with-values] on fake")
         script = (path.parent / case["repro"]).read_text()
         assert "CLAIM = 'reset.with-values'" in script and "expect(False, 'planted')" in script
@@ -198,7 +232,8 @@ class TestResultsFile:
         result.stderr.fnmatch_lines(["*unknown claim id 'no.such'*"])
 
     def test_crash_keeps_completed_cases(self, pytester):
-        """A process that dies mid-run leaves every completed case and names the crashed one."""
+        """A process that dies mid-run leaves every completed case beside the results file and
+        names the crashed one, an error since its check never reported."""
         pytester.makepyfile(test_crash="""
             import os, pytest
             @pytest.mark.claim("reset.model")
@@ -210,9 +245,13 @@ class TestResultsFile:
         result = runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE",
                            "--results", str(path))
         assert 0 != result.ret
-        data, claims = claims_of(path)
+        data, claims = claims_of(partial_of(path))
         assert (False, "test_crash.py::test_second") == (data["complete"], data["running"])
         assert "holds" == claims["reset.model"]["verdict"]
+        (crashed,) = claims["reset.layer"]["cases"]
+        assert ("error", "its check never reported: the process running it stopped first") == (
+            crashed["verdict"], crashed["message"])
+        assert not path.exists()
 
     def test_timeout_is_error(self, pytester):
         """A hanging check is stopped by the per-test timeout and recorded as error."""
@@ -227,6 +266,30 @@ class TestResultsFile:
         _, claims = claims_of(path)
         case = claims["reset.model"]["cases"][0]
         assert ("error", True) == (case["verdict"], "Timeout" in case["message"])
+
+
+class TestClaimOption:
+    @pytest.mark.parametrize("pattern", ["no.such-claim", "carry.nothing-*"])
+    def test_matching_no_claim_id(self, run, pattern):
+        """A --claim that matches no catalogue id exits 2 naming the ids, instead of running
+        nothing (exit 5) without saying why."""
+        result = run("--claim", pattern)
+        assert 2 == result.ret
+        (line,) = [line for line in result.stderr.lines if line.strip()]
+        assert line.startswith(f"Exit: error: --claim {pattern!r} matches no claim id; the ids "
+                               "(suites/claims.py) are carry.*, ")
+        assert "reset.*" in line
+
+    def test_wildcard_runs_its_claims(self, run, pytester):
+        """A wildcard that matches catalogue ids selects their checks."""
+        path = pytester.path / "out.json"
+        assert 1 == run("--claim", "reset.*", "--results", str(path)).ret
+        _, claims = claims_of(path)
+        assert {"reset.model": 1, "reset.layer": 1, "reset.fresh": 1, "reset.with-values": 1,
+                "setup.shuffle-default": 0} == {
+            claim_id: len(claims[claim_id]["cases"])
+            for claim_id in ("reset.model", "reset.layer", "reset.fresh", "reset.with-values",
+                             "setup.shuffle-default")}
 
 
 class TestBaseline:
@@ -268,7 +331,34 @@ class TestBaseline:
     def test_unmatched_entry_warns(self, run, pytester):
         """An entry that matches no collected case is warned about."""
         baseline = self.write_baseline(pytester, "test_checks.py::test_gone  # removed long ago\n")
-        run("--baseline", baseline).stdout.fnmatch_lines(["*'test_checks.py::test_gone' matches no collected case*"])
+        run("--baseline", baseline).stdout.fnmatch_lines([
+            "warning: 1 baseline line matches no case of this selection "
+            "(the first: line 1, 'test_checks.py::test_gone')"])
+
+    @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+    def test_narrowed_selection_warns_once(self, run, pytester, workers):
+        """A run narrowed to one claim says in one line how many entries it left unmatched."""
+        baseline = self.write_baseline(pytester, """
+            # implementation: fake
+            test_checks.py::test_wrong_value  # known
+            test_checks.py::test_raises  # known
+            test_checks.py::test_inconclusive  # known
+        """)
+        result = run("--baseline", baseline, "--claim", "reset.model", *workers)
+        assert 0 == result.ret
+        warnings = [line for line in result.stdout.lines if "baseline line" in line]
+        assert ["warning: 3 baseline lines match no case of this selection "
+                "(the first: line 3, 'test_checks.py::test_wrong_value')"] == warnings
+
+    def test_baseline_of_another_implementation(self, run, pytester):
+        """A baseline that names another implementation is refused with one line and exit 2."""
+        baseline = self.write_baseline(pytester, """
+            # implementation: keras-jax
+            test_checks.py::test_raises  # known
+        """)
+        result = run("--baseline", baseline)
+        assert 2 == result.ret
+        result.stderr.fnmatch_lines(["Exit: error: *baseline.txt: baseline of keras-jax, not of fake*"])
 
     def test_entry_without_reason(self, run, pytester):
         """An entry without a reason is refused with one line and exit 2."""
@@ -311,13 +401,19 @@ class TestInterruption:
             cwd=pytester.path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.time() + 60
-        while time.time() < deadline and not (path.exists() and "test_slow" in path.read_text()):
+        partial = partial_of(path)
+        while time.time() < deadline and not (partial.exists() and "test_slow" in partial.read_text()):
             time.sleep(0.2)
         process.send_signal(signal.SIGTERM)
         assert 0 != process.wait(timeout=60)
-        data, claims = claims_of(path)
+        data, claims = claims_of(partial_of(path))
         assert (False, "holds") == (data["complete"], claims["reset.model"]["verdict"])
         assert "signal 15" in data["interrupted"]
+        (interrupted,) = claims["reset.layer"]["cases"]
+        assert ("error", "its check never reported: the run was interrupted "
+                         "(KeyboardInterrupt: received signal 15)") == (
+            interrupted["verdict"], interrupted["message"])
+        assert not path.exists()  # a run that did not finish replaces no results file
 
 
 class TestClaimsSummary:

@@ -1,6 +1,7 @@
 """Tests for harness/report.py, harness/compare.py, harness/markdown.py, harness/mutation.py
 and their commands."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ from tests.results_factory import (
 )
 
 ANCHOR = "case-suites-test-carry-py-test-index-i-lstm"
+# Benchmark rows the suite wrote through Keras's inference (the file says from which runs).
+INFERENCE_ROWS = json.loads((Path(__file__).parent / "data" / "keras-inference-rows.json")
+                            .read_text(encoding="utf-8"))["rows"]
 FIGURE = "reports/figures/fake-3.5.0/stateless.png"  # as the factory's rows name it
 
 
@@ -107,9 +111,10 @@ class TestRender:
         assert 1 == details.count(f"```text\n{MESSAGE}\n```")
 
     def test_benchmark_row(self):
-        """A benchmark row gives median [min–max] figures and the time in reference units."""
+        """A benchmark row gives median [min–max] figures and the time in reference units; a
+        row without our twin's diagnostic (written before it) shows dashes for it."""
         expected = ["stateless", "fast", "3", "ok", "0.012 [0.01–0.014]", "0.12 [0.1–0.14]",
-                    "10.4 [10–10.8]", "0.0015 [0.0014–0.0016]", "2", "5.2", ""]
+                    "–", "–", "10.4 [10–10.8]", "0.0015 [0.0014–0.0016]", "2", "5.2", ""]
         assert expected == cells(self.render(results()), "stateless")
 
     def test_benchmark_error_row(self):
@@ -123,6 +128,24 @@ class TestRender:
         """A benchmark whose status is neither ok nor error (``diverged``) says so."""
         data = results(benchmarks=[benchmark(status="diverged", mse=(3.9, 4.0, 4.1))])
         assert ["⚠ diverged", "4 [3.9–4.1]"] == cells(self.render(data), "stateless")[3:5]
+
+    def test_keras_inference_row(self):
+        """A row of a run through Keras's inference (keras-jax 3.15.1, stateful: predict carries
+        no state there) shows the no-skill status, Keras's figures as the headline, our twin's
+        beside them labelled as ours, and that Keras did not carry the state."""
+        row = INFERENCE_ROWS["keras-jax-3.15.1"][1]
+        text = self.render(results(benchmarks=[row]))
+
+        assert row["status"] == "no-skill" and row["keras_state_carried"] is False
+        assert cells(text, "stateful")[3:8] == [
+            "⚠ no-skill: " + row["error"], markdown.spread(row["one_step_mse"]),
+            markdown.spread(row["rollout_rmse"]),
+            markdown.spread(row["diagnostic"]["one_step_mse"]),
+            markdown.spread(row["diagnostic"]["rollout_rmse"])]
+        header = next(line for line in text.splitlines() if line.startswith("| model "))
+        assert "ours: twin one-step MSE" in header and "ours: twin rollout RMSE" in header
+        targets = section(text, "## Benchmarks").split("Targets:", 1)[1]
+        assert cells(targets, "stateful")[8] == "❌"  # Keras carried the state
 
     def test_gpu_row(self):
         """The perf.cpu-vs-gpu row is a measurement, not a benchmark: it renders, and the
@@ -225,16 +248,16 @@ class TestCompare:
                               mutation)
 
     def test_columns_are_implementation_and_keras_version(self):
-        """The same implementation at two keras versions is two columns."""
+        """The same implementation at two keras versions is two columns (a built-in first)."""
         text = self.render(results(), results(keras="3.6.0"), results(name="keras-jax"))
-        expected = ["claim", "fake (keras 3.5.0)", "fake (keras 3.6.0)", "keras-jax (keras 3.5.0)"]
+        expected = ["claim", "keras-jax (keras 3.5.0)", "fake (keras 3.5.0)", "fake (keras 3.6.0)"]
         assert expected == cells(text, "claim")
 
     def test_one_symbol_per_verdict_with_footnotes(self):
         """Each verdict has its symbol; each non-holding cell has a footnote."""
         text = self.render(results(), failing(name="keras-jax"),
                            failing("error", message="TypeError: x", name="keras-torch"))
-        assert ["carry.index-i", "✅", "❌ [^1]", "💥 [^2]"] == cells(text, "carry.index-i")
+        assert ["carry.index-i", "❌ [^1]", "💥 [^2]", "✅"] == cells(text, "carry.index-i")
 
     def test_footnote_says_what_happens(self):
         """The footnote names the column and claim, gives what was observed and, for a
@@ -271,6 +294,18 @@ class TestCompare:
             benchmark(status="diverged", mse=(4.0,) * 3)]))
         table = section(text, "### one-step MSE (median)")
         assert ["stateless", "fast", "0.012", "⚠ diverged"] == cells(table, "stateless")
+
+    def test_no_skill_keeps_its_figures(self):
+        """A no-skill row (keras-jax 3.15.1, stateless) is measured and plausible: its figure is
+        shown, and compared, beside its status."""
+        row = INFERENCE_ROWS["keras-jax-3.15.1"][0]
+        text = self.render(results(), results(keras="3.6.0", benchmarks=[row]))
+        table = section(text, "### rollout RMSE (median)")
+        rmse = row["rollout_rmse"]["median"]
+
+        assert row["status"] == "no-skill"
+        shown = f"{markdown.number(rmse)} ⚠ no-skill (×{rmse / 0.12:.2f})"
+        assert cells(table, "stateless") == ["stateless", "fast", "0.12", shown]
 
     def test_mutation_score_once(self):
         """The mutation score is about the suite: one summary and one table for all columns."""
