@@ -108,7 +108,9 @@ def benchmarks_tables(columns: dict) -> str:
     sections = ["Each figure after the first column is followed by its ratio to the first "
                 "column; timings are in units of the calibration workload of their own run."]
     for title, value_of in metrics:
-        if all(value_of(row) is None for rows in by_column.values() for row in rows.values()):
+        # A table no row has a figure for is left out, unless a row failed: its status is news.
+        if all(value_of(row) is None and row.get("status", "ok") in ("ok", "no-skill")
+               for rows in by_column.values() for row in rows.values()):
             continue
         rows = []
         for model, recipe in keys:

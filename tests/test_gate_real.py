@@ -492,12 +492,6 @@ def real_row_shapes() -> dict[str, tuple[dict, dict]]:
 
 
 ROW_SHAPES = real_row_shapes()
-# compare.render leaves a benchmark row without figures (it raised on every seed) out of every
-# table: the row is in the file, the comparison does not say it failed.
-NOT_COMPARED = pytest.mark.xfail(strict=True, reason="compare.render drops a benchmark row "
-                                 "without figures (status error on every seed)")
-
-
 @pytest.mark.parametrize("shape", ROW_SHAPES)
 class TestEveryRowShape:
     """Gate and report read each row shape of the committed results files."""
@@ -533,9 +527,8 @@ class TestEveryRowShape:
             assert alone == text
 
 
-@pytest.mark.parametrize("shape", [
-    pytest.param(shape, marks=NOT_COMPARED) if row.get("one_step_mse", {}).get("median") is None
-    else shape for shape, (row, _) in ROW_SHAPES.items() if row_kind(row) == "benchmark"])
+@pytest.mark.parametrize("shape", [shape for shape, (row, _) in ROW_SHAPES.items()
+                                   if row_kind(row) == "benchmark"])
 def test_comparison_shows_every_benchmark_row(shape):
     """The comparison shows each benchmark row's model in the one-step MSE table, with a value
     or its status in each column."""
