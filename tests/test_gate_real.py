@@ -109,9 +109,10 @@ def incomplete(data):
 
 
 def every_case_skipped(data):
-    for _, case in cases(data):
+    every = [case for _, case in cases(data)]
+    for case in every:
         case.update(verdict="skipped", outcome="skipped")
-    return "!", "every one of its 432 cases was skipped"
+    return "!", f"every one of its {len(every)} cases was skipped"
 
 
 def unknown_verdict(data):
@@ -327,7 +328,10 @@ class TestNarrowedRuns:
                                                                    capsys):
         """Against a reference that records no marks (the committed ones, made before the
         plugin recorded them), a `-m "not slow"` run cannot show it ran what it selected: `!`."""
-        code, out = self.gate(tmp_path, capsys, not_slow_run(with_marks), reference())
+        without_marks = reference()
+        for _, case in cases(without_marks):
+            case.pop("marks", None)
+        code, out = self.gate(tmp_path, capsys, not_slow_run(with_marks), without_marks)
         (what, change), = marked(out, "!")
         assert (1, True) == (code, "the reference records no marks per case" in change)
 

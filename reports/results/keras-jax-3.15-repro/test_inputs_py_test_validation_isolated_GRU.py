@@ -1,4 +1,4 @@
-"""Reproduces train.instability on keras-jax: suites/test_cosine.py::test_train_instability[stateful]
+"""Reproduces carry.validation.isolated on keras-jax: suites/test_inputs.py::test_validation_isolated[GRU]
 
 Written by the stateful-rnn-conformance suite. Run: python THIS_FILE
 Exit status 1 while the claim does not hold here, 0 once it holds.
@@ -17,7 +17,7 @@ import keras  # noqa: E402
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
-CLAIM = 'train.instability'
+CLAIM = 'carry.validation.isolated'
 impl = types.SimpleNamespace(to_numpy=to_numpy)
 
 # -- the NumPy reference cells (float64), copied from the suite ------------------------
@@ -142,9 +142,22 @@ def rnn_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "states") and hasattr(layer, "cell")]
 
 
+def state_variables(layer) -> list:
+    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out:
+    empty for a layer that keeps no state (``layer.states`` None, as a stateless layer has)."""
+    def flatten(value):
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in flatten(item)]
+        return [value]
+    return flatten(layer.states)
+
+
 def layer_states(impl, layer) -> list[np.ndarray]:
-    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM)."""
-    return [impl.to_numpy(state).copy() for state in layer.states]
+    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM), as
+    NumPy arrays; empty when the layer keeps none."""
+    return [np.array(impl.to_numpy(state), copy=True) for state in state_variables(layer)]
 
 
 def stateless_twin(keras, cell, weights, timesteps=None):
@@ -205,57 +218,40 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
-UNITS = 32
-
-def stateless_lstm(keras, batch_size=None, window=20):
-    return keras.Sequential([
-        keras.Input(shape=(window, 1)),
-        keras.layers.LSTM(UNITS),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(1),
-    ])
-
-
-def stateful_lstm(keras, batch_size=1, window=20):
-    return keras.Sequential([
-        keras.Input(batch_shape=(batch_size, window, 1)),
-        keras.layers.LSTM(UNITS, stateful=True),
-        keras.layers.Dropout(0.2),
-        keras.layers.Dense(1),
-    ])
-
-
-def stacked_lstm(keras, batch_size=1, window=40):
-    return keras.Sequential([
-        keras.Input(batch_shape=(batch_size, window, 1)),
-        keras.layers.LSTM(UNITS, stateful=True, return_sequences=True),
-        keras.layers.Dropout(0.3),
-        keras.layers.LSTM(UNITS, stateful=True),
-        keras.layers.Dropout(0.3),
-        keras.layers.Dense(1),
-    ])
-
-
-def dense_network(keras, batch_size=None, window=40):
-    layers = [keras.Input(shape=(window, 1)), keras.layers.Flatten()]
-    for _ in range(3):
-        layers += [keras.layers.Dense(32, activation="relu"), keras.layers.Dropout(0.3)]
-    return keras.Sequential(layers + [keras.layers.Dense(1)])
-
-
 
 def main():
-    builder = {"stateless": stateless_lstm, "stateful": stateful_lstm, "stacked": stacked_lstm,
-               "dense": dense_network}['stateful']
-    model = builder(keras)
-    window, batch_size = model.input_shape[1], model.input_shape[0] or 32
-    t = np.arange(800 + window)
-    y = ((np.cos(2 * np.pi * t / 100) + 1) / 2).astype("float32")
-    x = np.stack([y[i:i + window] for i in range(800)])[..., None]
-    x, target = x[: len(x) // batch_size * batch_size], y[window: window + len(x) // batch_size * batch_size]
-    model.compile(optimizer="adam", loss="mse")
-    history = model.fit(x, target, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-    expect(np.isfinite(history.history["loss"][-1]), "one epoch of training gives a finite loss")
+    model = stateful_model(keras, 'GRU', 3)
+    layer = rnn_layers(model)[0]
+    rng = np.random.default_rng(0)
+    train, validation = batches(rng, 3, 2), batches(rng, 3, 2)
+    zeros = lambda chunks: np.zeros(as_samples(chunks).shape[:2] + (UNITS,), "float32")
+    history = model.fit(as_samples(train), zeros(train), validation_data=(as_samples(validation), zeros(validation)),
+                        batch_size=3, epochs=2, shuffle=False, verbose=0).history
+    print("history:", history)
+    weights = layer.get_weights()
+
+    def run(chunks, start):  # mean square output (the loss: zero targets) and final state
+        squares = []
+        for chunk in chunks:
+            sequence, start = run_sequence('GRU', weights, chunk, start)
+            squares.append(np.mean(sequence ** 2))
+        return float(np.mean(squares)), start
+
+    loss_1, after_training = run(train, None)
+    val_carried, after_validation = run(validation, after_training)
+    val_zeros, _ = run(validation, None)
+    print(f"epoch 1 val_loss {history['val_loss'][0]:.6f}: from the state training left {val_carried:.6f}, from zeros {val_zeros:.6f}")
+    loss_2_validation, _ = run(train, after_validation)
+    loss_2_training, _ = run(train, after_training)
+    print(f"epoch 2 loss {history['loss'][1]:.6f}: from the state validation left {loss_2_validation:.6f}, "
+          f"from the state training left {loss_2_training:.6f}")
+    expect_close("epoch 1 loss (training from zeros, carried)", history["loss"][0], loss_1, atol=1e-5)
+    print("state after fit:", [np.round(s, 4).tolist() for s in layer_states(impl, layer)])
+
+    expect(abs(history["val_loss"][0] - val_carried) > 1e-6,
+           "epoch 1 validation does not start from the state training left")
+    expect(abs(history["loss"][1] - loss_2_validation) > 1e-6,
+           "epoch 2 training does not start from the state validation left")
 
 PROBLEMS = []
 
