@@ -90,8 +90,9 @@ class Release:
     @property
     def baseline(self) -> Path | None:
         path = BASELINES / f"{self.impl}.txt"
-        # A nightly runs against the release's baseline too: suites/test_sequence.py leaves out
-        # the operations it lists, as in the release's run, so the gate compares like with like.
+        # A nightly runs against the release's baseline too, as the release's run did
+        # (sequence.any-order.beyond-known leaves out the operations it lists), so the gate
+        # compares like with like.
         return path if (self.default or self.nightly) and path.exists() else None
 
     @property
