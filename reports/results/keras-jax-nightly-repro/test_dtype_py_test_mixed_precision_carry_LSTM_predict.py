@@ -142,9 +142,22 @@ def rnn_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "states") and hasattr(layer, "cell")]
 
 
+def state_variables(layer) -> list:
+    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out:
+    empty for a layer that keeps no state (``layer.states`` None, as a stateless layer has)."""
+    def flatten(value):
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in flatten(item)]
+        return [value]
+    return flatten(layer.states)
+
+
 def layer_states(impl, layer) -> list[np.ndarray]:
-    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM)."""
-    return [impl.to_numpy(state).copy() for state in layer.states]
+    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM), as
+    NumPy arrays; empty when the layer keeps none."""
+    return [np.array(impl.to_numpy(state), copy=True) for state in state_variables(layer)]
 
 
 def stateless_twin(keras, cell, weights, timesteps=None):
@@ -213,7 +226,7 @@ def main():
     model = keras.Model(inputs, layer(inputs))
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
     precondition(str(layer.compute_dtype) == "float16", f"the layer computes in float16 ({layer.compute_dtype})")
-    chunks = batches(np.random.default_rng(0), 3, 3, timesteps=2)
+    chunks = batches(np.random.default_rng(0), 3, 2, timesteps=2)
     # The float64 cells on the float16-rounded weights and inputs, the batches concatenated in time.
     weights16 = [np.asarray(w, dtype=np.float16) for w in layer.get_weights()]
 
@@ -225,7 +238,7 @@ def main():
     states = layer_states(impl, layer)
     expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the cell {len(final)}")
     for k, (state, expected) in enumerate(zip(states, final)):
-        expect_close(f"state[{k}] after 3 batches through predict", state, expected, atol=0.01)
+        expect_close(f"state[{k}] after 2 batches through predict", state, expected, atol=0.01)
     if outputs is not None:
         expect_close("outputs", np.concatenate(outputs, axis=1), sequence, atol=0.01)
 

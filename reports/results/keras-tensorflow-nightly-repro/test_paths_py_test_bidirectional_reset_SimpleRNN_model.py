@@ -1,4 +1,4 @@
-"""Reproduces carry.index-i on keras-jax: suites/test_carry.py::test_index_i[LSTM-bs8-train_on_batch]
+"""Reproduces bidirectional.reset on keras-tensorflow: suites/test_paths.py::test_bidirectional_reset[SimpleRNN-model]
 
 Written by the stateful-rnn-conformance suite. Run: python THIS_FILE
 Exit status 1 while the claim does not hold here, 0 once it holds.
@@ -10,14 +10,14 @@ import types
 
 import numpy as np
 
-os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 
 
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
-CLAIM = 'carry.index-i'
+CLAIM = 'bidirectional.reset'
 impl = types.SimpleNamespace(to_numpy=to_numpy)
 
 # -- the NumPy reference cells (float64), copied from the suite ------------------------
@@ -142,9 +142,22 @@ def rnn_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "states") and hasattr(layer, "cell")]
 
 
+def state_variables(layer) -> list:
+    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out:
+    empty for a layer that keeps no state (``layer.states`` None, as a stateless layer has)."""
+    def flatten(value):
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in flatten(item)]
+        return [value]
+    return flatten(layer.states)
+
+
 def layer_states(impl, layer) -> list[np.ndarray]:
-    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM)."""
-    return [impl.to_numpy(state).copy() for state in layer.states]
+    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM), as
+    NumPy arrays; empty when the layer keeps none."""
+    return [np.array(impl.to_numpy(state), copy=True) for state in state_variables(layer)]
 
 
 def stateless_twin(keras, cell, weights, timesteps=None):
@@ -207,17 +220,21 @@ def feed(impl, model, chunks, entry_point):
 
 
 def main():
-    model = stateful_model(keras, 'LSTM', 8)
-    layer = rnn_layers(model)[0]
-    chunks = batches(np.random.default_rng(0), 8, 3)
-    outputs = feed(impl, model, chunks, 'train_on_batch')
-    sequence, final = run_sequence('LSTM', layer.get_weights(), as_streams(chunks))
-    states = layer_states(impl, layer)
-    expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the cell {len(final)}")
-    for k, (state, expected) in enumerate(zip(states, final)):
-        expect_close(f"state[{k}] after 3 batches through train_on_batch", state, expected)
-    if outputs is not None:
-        expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
+    inputs = keras.Input(batch_shape=(3, TIMESTEPS, FEATURES))
+    layer = keras.layers.Bidirectional(keras.layers.SimpleRNN(UNITS, stateful=True, return_sequences=True))
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+    chunks = batches(np.random.default_rng(0), 3, 1)
+
+    model(chunks[0])  # one direct call: every backend carries through it
+    halves = (layer.forward_layer, layer.backward_layer)
+    before = [s for half in halves for s in layer_states(impl, half)]
+    precondition(all(np.any(s != 0) for s in before), "every state is non-zero before the reset")
+    model.reset_states()
+    after = [s for half in halves for s in layer_states(impl, half)]
+    expect(len(after) == len(before), f"{len(after)} states after the reset, {len(before)} before")
+    for k, state in enumerate(after):
+        expect(not np.any(state), f"state[{k}] (forward h, c, then backward h, c) is zero after the reset")
 
 PROBLEMS = []
 

@@ -1,4 +1,4 @@
-"""Reproduces carry.index-i on keras-jax: suites/test_carry.py::test_index_i[LSTM-bs1-evaluate]
+"""Reproduces reset.custom-initial on keras-jax: suites/test_initial_state.py::test_reset_custom_initial[LSTM-model]
 
 Written by the stateful-rnn-conformance suite. Run: python THIS_FILE
 Exit status 1 while the claim does not hold here, 0 once it holds.
@@ -17,7 +17,7 @@ import keras  # noqa: E402
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
-CLAIM = 'carry.index-i'
+CLAIM = 'reset.custom-initial'
 impl = types.SimpleNamespace(to_numpy=to_numpy)
 
 # -- the NumPy reference cells (float64), copied from the suite ------------------------
@@ -142,9 +142,22 @@ def rnn_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "states") and hasattr(layer, "cell")]
 
 
+def state_variables(layer) -> list:
+    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out:
+    empty for a layer that keeps no state (``layer.states`` None, as a stateless layer has)."""
+    def flatten(value):
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in flatten(item)]
+        return [value]
+    return flatten(layer.states)
+
+
 def layer_states(impl, layer) -> list[np.ndarray]:
-    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM)."""
-    return [impl.to_numpy(state).copy() for state in layer.states]
+    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM), as
+    NumPy arrays; empty when the layer keeps none."""
+    return [np.array(impl.to_numpy(state), copy=True) for state in state_variables(layer)]
 
 
 def stateless_twin(keras, cell, weights, timesteps=None):
@@ -205,19 +218,55 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
+def initial_row(cell, k):
+    """The custom cell's initial value of state ``k`` (one row; LSTM: k=0 h, k=1 c)."""
+    return (0.5 - 0.25 * k + 0.1 * np.arange(UNITS)).astype("float32")
+
+
+def custom_initial_cell(keras, cell):
+    """A ``{cell}Cell`` whose get_initial_state is its own, non-zero one (tensorflow#42193): the
+    built-in zeros plus ``initial_row(cell, k)`` for state k, on Keras 2 and 3 alike."""
+    base = getattr(keras.layers, f"{cell}Cell")
+
+    class OffsetInitialCell(base):
+        def get_initial_state(self, *args, **kwargs):
+            zeros = super().get_initial_state(*args, **kwargs)
+            flat = list(zeros) if isinstance(zeros, (list, tuple)) else [zeros]
+            ops = getattr(keras, "ops", None)  # Keras 3; tf_keras tensors add NumPy rows
+            shifted = [ops.add(state, initial_row(cell, k)) if ops is not None
+                       else state + initial_row(cell, k) for k, state in enumerate(flat)]
+            return shifted if isinstance(zeros, (list, tuple)) else shifted[0]
+
+    return OffsetInitialCell(UNITS)
+
+
 
 def main():
-    model = stateful_model(keras, 'LSTM', 1)
-    layer = rnn_layers(model)[0]
-    chunks = batches(np.random.default_rng(0), 1, 3)
-    outputs = feed(impl, model, chunks, 'evaluate')
-    sequence, final = run_sequence('LSTM', layer.get_weights(), as_streams(chunks))
-    states = layer_states(impl, layer)
-    expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the cell {len(final)}")
-    for k, (state, expected) in enumerate(zip(states, final)):
-        expect_close(f"state[{k}] after 3 batches through evaluate", state, expected)
-    if outputs is not None:
-        expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
+    def build(stateful):
+        inputs = keras.Input(batch_shape=(3, TIMESTEPS, FEATURES))
+        layer = keras.layers.RNN(custom_initial_cell(keras, 'LSTM'), stateful=stateful, return_sequences=True)
+        return keras.Model(inputs, layer(inputs)), layer
+
+    initial = [np.tile(initial_row('LSTM', k), (3, 1)) for k in range(state_size('LSTM'))]
+    chunks = batches(np.random.default_rng(0), 3, 2)
+    stateless, stateless_layer = build(stateful=False)
+    fresh, fresh_layer = build(stateful=True)
+    model, layer = build(stateful=True)
+    fresh.set_weights(model.get_weights())
+    stateless.set_weights(model.get_weights())
+    weights = layer.get_weights()
+    # What the stateless layer starts from: the cell's get_initial_state, checked on its outputs.
+    expect_close("stateless outputs, against the NumPy cells from get_initial_state",
+                 to_numpy(stateless(chunks[0])), run_sequence('LSTM', weights, chunks[0], initial)[0])
+    fresh_states = layer_states(impl, fresh_layer)
+    model(chunks[0])
+    precondition(any(np.max(np.abs(s - i)) > 1e-3 for s, i in zip(layer_states(impl, layer), initial)),
+                 "the state moved away from the initial one before the reset")
+    model.reset_states()
+    after = layer_states(impl, layer)
+    for k, (state, fresh_state, start) in enumerate(zip(after, fresh_states, initial)):
+        expect_close(f"state[{k}] after the reset, against a fresh layer's", state, fresh_state)
+        expect_close(f"state[{k}] after the reset, against get_initial_state (the stateless start)", state, start)
 
 PROBLEMS = []
 

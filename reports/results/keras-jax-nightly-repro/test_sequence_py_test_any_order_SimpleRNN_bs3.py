@@ -1,4 +1,4 @@
-"""Reproduces carry.index-i on keras-jax: suites/test_carry.py::test_index_i[SimpleRNN-bs1-train_on_batch]
+"""Reproduces sequence.any-order on keras-jax: suites/test_sequence.py::test_any_order[SimpleRNN-bs3]
 
 Written by the stateful-rnn-conformance suite. Run: python THIS_FILE
 Exit status 1 while the claim does not hold here, 0 once it holds.
@@ -17,7 +17,7 @@ import keras  # noqa: E402
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
-CLAIM = 'carry.index-i'
+CLAIM = 'sequence.any-order'
 impl = types.SimpleNamespace(to_numpy=to_numpy)
 
 # -- the NumPy reference cells (float64), copied from the suite ------------------------
@@ -142,9 +142,22 @@ def rnn_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "states") and hasattr(layer, "cell")]
 
 
+def state_variables(layer) -> list:
+    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out:
+    empty for a layer that keeps no state (``layer.states`` None, as a stateless layer has)."""
+    def flatten(value):
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in flatten(item)]
+        return [value]
+    return flatten(layer.states)
+
+
 def layer_states(impl, layer) -> list[np.ndarray]:
-    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM)."""
-    return [impl.to_numpy(state).copy() for state in layer.states]
+    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM), as
+    NumPy arrays; empty when the layer keeps none."""
+    return [np.array(impl.to_numpy(state), copy=True) for state in state_variables(layer)]
 
 
 def stateless_twin(keras, cell, weights, timesteps=None):
@@ -207,17 +220,50 @@ def feed(impl, model, chunks, entry_point):
 
 
 def main():
-    model = stateful_model(keras, 'SimpleRNN', 1)
+    import tempfile
+    FOLDER = tempfile.mkdtemp()
+    CELL, BS = 'SimpleRNN', 3
+    model = stateful_model(keras, CELL, BS)
+
     layer = rnn_layers(model)[0]
-    chunks = batches(np.random.default_rng(0), 1, 3)
-    outputs = feed(impl, model, chunks, 'train_on_batch')
-    sequence, final = run_sequence('SimpleRNN', layer.get_weights(), as_streams(chunks))
-    states = layer_states(impl, layer)
-    expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the cell {len(final)}")
-    for k, (state, expected) in enumerate(zip(states, final)):
-        expect_close(f"state[{k}] after 3 batches through train_on_batch", state, expected)
-    if outputs is not None:
-        expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
+    weights = [np.asarray(w, "float64") for w in layer.get_weights()]
+    state = [np.zeros((BS, UNITS)) for _ in range(state_size(CELL))]
+
+
+    def data(seed, n=1):
+        return np.random.default_rng(seed).standard_normal((n * BS, TIMESTEPS, FEATURES)).astype("float32")
+
+
+    def check_state(after):
+        states = layer_states(impl, layer)
+        expect(len(states) == len(state), f"after {after}: layer.states holds {len(states)} arrays")
+        for k, (value, expected) in enumerate(zip(states, state)):
+            expect_close(f"state[{k}] after {after}", value, expected)
+
+
+    # call
+    x = data(500); out = to_numpy(model(x))
+    expected, state = run_sequence(CELL, weights, x, state)
+    expect_close("outputs of model(x)", out, expected)
+    check_state('call')
+
+    # call
+    x = data(0); out = to_numpy(model(x))
+    expected, state = run_sequence(CELL, weights, x, state)
+    expect_close("outputs of model(x)", out, expected)
+    check_state('call')
+
+    # call
+    x = data(501); out = to_numpy(model(x))
+    expected, state = run_sequence(CELL, weights, x, state)
+    expect_close("outputs of model(x)", out, expected)
+    check_state('call')
+
+    # predict_on_batch
+    x = data(1); out = to_numpy(model.predict_on_batch(x))
+    expected, state = run_sequence(CELL, weights, x, state)
+    expect_close("outputs of predict_on_batch", out, expected)
+    check_state('predict_on_batch')
 
 PROBLEMS = []
 

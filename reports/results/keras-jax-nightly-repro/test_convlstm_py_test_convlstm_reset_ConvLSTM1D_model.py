@@ -1,4 +1,4 @@
-"""Reproduces carry.index-i on keras-jax: suites/test_carry.py::test_index_i[GRU-bs8-train_on_batch]
+"""Reproduces convlstm.reset on keras-jax: suites/test_convlstm.py::test_convlstm_reset[ConvLSTM1D-model]
 
 Written by the stateful-rnn-conformance suite. Run: python THIS_FILE
 Exit status 1 while the claim does not hold here, 0 once it holds.
@@ -17,7 +17,7 @@ import keras  # noqa: E402
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
 
-CLAIM = 'carry.index-i'
+CLAIM = 'convlstm.reset'
 impl = types.SimpleNamespace(to_numpy=to_numpy)
 
 # -- the NumPy reference cells (float64), copied from the suite ------------------------
@@ -142,9 +142,22 @@ def rnn_layers(model):
     return [layer for layer in model.layers if hasattr(layer, "states") and hasattr(layer, "cell")]
 
 
+def state_variables(layer) -> list:
+    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out:
+    empty for a layer that keeps no state (``layer.states`` None, as a stateless layer has)."""
+    def flatten(value):
+        if value is None:
+            return []
+        if isinstance(value, (list, tuple)):
+            return [leaf for item in value for leaf in flatten(item)]
+        return [value]
+    return flatten(layer.states)
+
+
 def layer_states(impl, layer) -> list[np.ndarray]:
-    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM)."""
-    return [impl.to_numpy(state).copy() for state in layer.states]
+    """The layer's current state as the user reads it: ``layer.states`` (h, c for LSTM), as
+    NumPy arrays; empty when the layer keeps none."""
+    return [np.array(impl.to_numpy(state), copy=True) for state in state_variables(layer)]
 
 
 def stateless_twin(keras, cell, weights, timesteps=None):
@@ -205,19 +218,127 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
+def _hard_sigmoid(x):
+    """Keras 2's (tf_keras) hard sigmoid, clip(0.2 x + 0.5, 0, 1): tf_keras ConvLSTM's default
+    recurrent activation."""
+    return np.clip(0.2 * x + 0.5, 0.0, 1.0)
+
+
+def recurrent_gate(name):
+    """The recurrent activation called ``name``: "sigmoid" (Keras 3's default) or
+    "hard_sigmoid" (Keras 2's, tf_keras's default)."""
+    gates = {"sigmoid": _sigmoid, "hard_sigmoid": _hard_sigmoid}
+    if name not in gates:
+        raise ValueError(f"recurrent_activation must be one of {sorted(gates)}, got {name!r}")
+    return gates[name]
+
+
+def _per_axis(value, rank):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * rank
+
+
+def conv(x, kernel, strides=1, padding="valid", dilation_rate=1):
+    """Cross-correlation, as keras.ops.conv (channels_last): x (batch, *spatial, in), kernel
+    (*kernel_size, in, out). ``"same"`` pads (total // 2) before and the rest after, as
+    TensorFlow does (an even kernel pads more at the end)."""
+    x = np.asarray(x, dtype=np.float64)
+    kernel = np.asarray(kernel, dtype=np.float64)
+    rank = kernel.ndim - 2
+    if x.ndim != rank + 2:
+        raise ValueError(f"a {rank}-D kernel needs inputs (batch, {rank} spatial axes, "
+                         f"channels), got shape {x.shape}")
+    strides, dilation = _per_axis(strides, rank), _per_axis(dilation_rate, rank)
+    sizes = x.shape[1:-1]
+    spans = [(k - 1) * d + 1 for k, d in zip(kernel.shape[:rank], dilation)]
+    if padding == "same":
+        out = [-(-n // s) for n, s in zip(sizes, strides)]
+        totals = [max((o - 1) * s + span - n, 0)
+                  for o, s, span, n in zip(out, strides, spans, sizes)]
+        x = np.pad(x, [(0, 0)] + [(t // 2, t - t // 2) for t in totals] + [(0, 0)])
+    elif padding == "valid":
+        out = [(n - span) // s + 1 for n, span, s in zip(sizes, spans, strides)]
+    else:
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}")
+    if min(out) < 1:
+        raise ValueError(f"the kernel {kernel.shape[:rank]} does not fit the inputs {sizes}")
+    result = np.zeros((x.shape[0], *out, kernel.shape[-1]))
+    for offset in np.ndindex(*kernel.shape[:rank]):
+        window = tuple(slice(k * d, k * d + (o - 1) * s + 1, s)
+                       for k, d, o, s in zip(offset, dilation, out, strides))
+        result += x[(slice(None), *window)] @ kernel[offset]
+    return result
+
+
+def convlstm_step(x, h, c, kernel, recurrent_kernel, bias=None, strides=1, padding="valid",
+                  dilation_rate=1, recurrent_activation="sigmoid"):
+    """One ConvLSTM step, following keras/src/layers/rnn/conv_lstm.py (ConvLSTMCell.call):
+    z = conv(x, W) + b + conv(h, U, "same"); i, f, o = recurrent_activation (sigmoid);
+    c' = f c + i tanh(z_c); h' = o tanh(c')."""
+    gate = recurrent_gate(recurrent_activation)
+    z = conv(x, kernel, strides, padding, dilation_rate) + conv(h, recurrent_kernel, 1, "same")
+    if bias is not None:
+        z = z + np.asarray(bias, dtype=np.float64)
+    z_i, z_f, z_c, z_o = np.split(z, 4, axis=-1)
+    i, f, o = gate(z_i), gate(z_f), gate(z_o)
+    c_new = f * c + i * np.tanh(z_c)
+    return o * np.tanh(c_new), c_new
+
+
+def state_shape(weights, x_shape, strides=1, padding="valid", dilation_rate=1):
+    """Shape of h and c for inputs of shape (batch, time, *spatial, channels)."""
+    kernel = np.asarray(weights[0])
+    probe = np.zeros((1, *x_shape[2:-1], kernel.shape[-2]))
+    shape = conv(probe, np.zeros(kernel.shape[:-1] + (1,)), strides, padding, dilation_rate).shape
+    return (x_shape[0], *shape[1:-1], kernel.shape[-1] // 4)
+
+
+def run_convlstm(weights, x, initial_state=None, strides=1, padding="valid", dilation_rate=1,
+                 recurrent_activation="sigmoid"):
+    """Run a ConvLSTM over x (batch, time, *spatial, channels) from ``initial_state`` ([h, c],
+    zeros when None); return (outputs (batch, time, *out_spatial, filters), [h, c]).
+    ``weights``: [kernel, recurrent_kernel, bias], or the first two for use_bias=False;
+    ``recurrent_activation``: "sigmoid" (Keras 3) or "hard_sigmoid" (Keras 2's, tf_keras)."""
+    recurrent_gate(recurrent_activation)  # an unknown name is refused before any work
+    if len(weights) not in (2, 3):
+        raise ValueError(f"expected [kernel, recurrent_kernel(, bias)], got {len(weights)} arrays")
+    kernel, recurrent_kernel = weights[0], weights[1]
+    bias = weights[2] if len(weights) == 3 else None
+    x = np.asarray(x, dtype=np.float64)
+    shape = state_shape(weights, x.shape, strides, padding, dilation_rate)
+    if initial_state is None:
+        h, c = np.zeros(shape), np.zeros(shape)
+    else:
+        if len(initial_state) != 2:
+            raise ValueError(f"ConvLSTM carries [h, c], got {len(initial_state)} state arrays")
+        h, c = (np.asarray(s, dtype=np.float64) for s in initial_state)
+        if h.shape != shape or c.shape != shape:
+            raise ValueError(f"the state must have shape {shape}, got {h.shape} and {c.shape}")
+    outputs = np.zeros((x.shape[0], x.shape[1], *shape[1:]))
+    for t in range(x.shape[1]):
+        h, c = convlstm_step(x[:, t], h, c, kernel, recurrent_kernel, bias, strides, padding,
+                             dilation_rate, recurrent_activation)
+        outputs[:, t] = h
+    return outputs, [h, c]
+
+
 
 def main():
-    model = stateful_model(keras, 'GRU', 8)
-    layer = rnn_layers(model)[0]
-    chunks = batches(np.random.default_rng(0), 8, 3)
-    outputs = feed(impl, model, chunks, 'train_on_batch')
-    sequence, final = run_sequence('GRU', layer.get_weights(), as_streams(chunks))
-    states = layer_states(impl, layer)
-    expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the cell {len(final)}")
-    for k, (state, expected) in enumerate(zip(states, final)):
-        expect_close(f"state[{k}] after 3 batches through train_on_batch", state, expected)
-    if outputs is not None:
-        expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
+    inputs = keras.Input(batch_shape=(2, 3, *(6,), 2))
+    layer = keras.layers.ConvLSTM1D(2, 3, padding='valid', stateful=True, return_sequences=True)
+    model = keras.Model(inputs, layer(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
+    rng = np.random.default_rng(0)
+    chunks = [rng.standard_normal((2, 3, *(6,), 2)).astype("float32")
+              for _ in range(1)]
+
+    model(chunks[0])  # one direct call: every backend carries through it
+    before = layer_states(impl, layer)
+    precondition(len(before) == 2 and all(np.any(s != 0) for s in before), "h and c are non-zero before the reset")
+    model.reset_states()
+    after = layer_states(impl, layer)
+    expect(len(after) == len(before), f"{len(after)} states after the reset, {len(before)} before")
+    for k, (state, old) in enumerate(zip(after, before)):
+        expect(state.shape == old.shape and not np.any(state), f"state[{k}] is zero, shape {old.shape}, after the reset")
 
 PROBLEMS = []
 
