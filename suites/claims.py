@@ -92,7 +92,7 @@ CLAIMS = {
               "Through any sequence of the user operations whose own single-operation checks "
               "hold, a stateful layer's state and outputs are those of the NumPy model of the "
               "layer; the operations the baseline lists as not holding are left out, each case "
-              "names them, and it is skipped where the baseline lists none.",
+              "names them (where the baseline lists none, it draws every operation).",
               DOCS_RNN + "; " + FAQ),
         Claim("perf.cpu-vs-gpu",
               "LSTMs may train faster on the CPU than on a GPU (ratio of training times measured "

@@ -26,17 +26,6 @@ SLOW = pytest.mark.slow
 ENTRY_POINTS = ("call", pytest.param("predict_on_batch", marks=SLOW), "predict")
 
 
-def flat_states(layer):
-    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out."""
-    def flatten(value):
-        if value is None:
-            return []
-        if isinstance(value, (list, tuple)):
-            return [leaf for item in value for leaf in flatten(item)]
-        return [value]
-    return flatten(layer.states)
-
-
 def recurrent_layers(model):
     """The model's RNN layers, the two halves of a Bidirectional one included."""
     found = []
@@ -48,8 +37,8 @@ def recurrent_layers(model):
     return found
 
 
-def state_values(impl, layer):
-    return [np.array(impl.to_numpy(state), copy=True) for state in flat_states(layer)]
+# The layer's state as NumPy arrays, flattened (shared with other modules' checks).
+state_values = rnn.layer_states
 
 
 class PathModels:
@@ -68,7 +57,7 @@ class PathModels:
         model, weights = self._built[key]
         model.set_weights(weights)
         for layer in recurrent_layers(model):
-            for variable in flat_states(layer):
+            for variable in rnn.state_variables(layer):
                 variable.assign(np.zeros_like(self.impl.to_numpy(variable)))
         return model
 
@@ -175,7 +164,7 @@ model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0), loss="mse")
 chunks = batches(np.random.default_rng(0), {batch_size}, {batches})
 outputs = feed(impl, model, chunks, {entry_point!r})
 sequence, final = run_stacked({cell!r}, layer.get_weights(), as_streams(chunks))
-states = [to_numpy(s) for s in flat_states(layer)]
+states = [to_numpy(s) for s in state_variables(layer)]
 expect(len(states) == len(final), f"layer.states holds {{len(states)}} arrays, the two cells {{len(final)}}")
 for k, (state, expected) in enumerate(zip(states, final)):
     expect_close(f"state[{{k}}] after {batches} batches through {entry_point}", state, expected)
@@ -183,7 +172,7 @@ if outputs is not None:
     expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
 precondition(any(np.any(s != 0) for s in states), "the states are non-zero before the reset")
 layer.reset_states()
-for k, state in enumerate(flat_states(layer)):
+for k, state in enumerate(state_variables(layer)):
     expect(not np.any(to_numpy(state)), f"state[{{k}}] is zero after layer.reset_states()")
 """
 
@@ -203,7 +192,7 @@ def stacked_cells_model(keras, cell):
 def test_stacked_cells(path_models, impl, check, rng, cell, entry_point):
     """RNN([cell, cell], stateful=True) carries each cell's state; its reset zeroes all of them."""
     check.reproduce(STACKED_CELLS_REPRO.format(cell=cell, batch_size=BATCH_SIZE, batches=BATCHES,
-                                               entry_point=entry_point), extra=(flat_states,))
+                                               entry_point=entry_point))
     model = path_models.get(("stacked_cells", cell), lambda keras: stacked_cells_model(keras, cell))
     layer = rnn.rnn_layers(model)[0]
     chunks = rnn.batches(rng, BATCH_SIZE, BATCHES)

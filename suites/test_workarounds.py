@@ -15,7 +15,7 @@ import pytest
 
 from fixtures import reference_cells, rnn
 from fixtures.reference_cells import run_sequence, state_size
-from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer
+from fixtures.rnn import FEATURES, TIMESTEPS, UNITS, rnn_layer, state_variables
 from suites import test_convlstm as convlstm_checks
 from suites import test_dtype as dtype_checks
 from suites import test_paths as path_checks
@@ -25,7 +25,7 @@ from suites.test_carry import STACKED_REPRO as CARRY_STACKED_REPRO
 from suites.test_inputs import DISTINCT, LOSS_ATOL, run_batches
 from suites.test_initial_state import (CUSTOM_INITIAL_REPRO, custom_initial_cell,
                                        custom_initial_model, initial_row, start_of, state_values)
-from suites.test_paths import PathModels, flat_states
+from suites.test_paths import PathModels
 from suites.test_state import one_sgd_step
 
 BATCH_SIZE = 3
@@ -52,7 +52,7 @@ def stateful_layers(layer):
 def zero_states(layer):
     """Zeros assigned to every state variable of ``layer`` (what layer.reset_states() does, but
     also for RNN over stacked cells, whose reset_states() raises)."""
-    for variable in flat_states(layer):
+    for variable in state_variables(layer):
         variable.assign(np.zeros(tuple(variable.shape), dtype="float32"))
 
 
@@ -64,7 +64,7 @@ def reset_all_states(model):
 
 def assign_states(layer, values):
     """What layer.reset_states(states=values) did: the values assigned to layer.states."""
-    variables = flat_states(layer)
+    variables = state_variables(layer)
     if len(variables) != len(values):
         raise ValueError(f"{len(variables)} state variables, {len(values)} values")
     for variable, value in zip(variables, values):
@@ -156,7 +156,7 @@ def reset_to_initial_states(model, batch_size):
         assign_states(layer, [np.asarray(value) for value in flat])
 
 
-WORKAROUND_HELPERS = (flat_states, stateful_layers, zero_states, reset_all_states, assign_states)
+WORKAROUND_HELPERS = (stateful_layers, zero_states, reset_all_states, assign_states)
 
 
 @pytest.fixture(scope="module")
@@ -204,11 +204,11 @@ expect(len(layers) == 4, f"{{len(layers)}} stateful layers found: the nested one
 (x,) = batches(np.random.default_rng(0), {batch_size}, 1)
 first = to_numpy(model(x))  # from the zero state
 second = to_numpy(model(x))  # from the state the first call left
-before = [to_numpy(v) for layer in layers for v in flat_states(layer)]
+before = [to_numpy(v) for layer in layers for v in state_variables(layer)]
 precondition(len(before) == 6 and all(np.any(s) for s in before), "all 6 states are non-zero before the reset")
 precondition(np.abs(second - first).max() > 1e-4, "the carried state changes the outputs")
 reset_all_states(model)  # in place of model.reset_states()
-after = [to_numpy(v) for layer in layers for v in flat_states(layer)]
+after = [to_numpy(v) for layer in layers for v in state_variables(layer)]
 expect(len(after) == len(before), f"{{len(after)}} states after the reset, {{len(before)}} before")
 for k, state in enumerate(after):
     expect(not np.any(state), f"state[{{k}}] is zero after reset_all_states(model)")
@@ -245,7 +245,7 @@ def test_reset_model_walk_layers(keras, impl, check, rng):
                        "the carried state changing the outputs of the next direct call, before "
                        "the reset", failing="carry.index-i")
     reset_all_states(model)
-    after = [impl.to_numpy(v) for layer in layers for v in flat_states(layer)]
+    after = [impl.to_numpy(v) for layer in layers for v in state_variables(layer)]
     check.same_count("state arrays after reset_all_states(model), against before", after, before)
     for k, state in enumerate(after):
         check.close(f"state[{k}] after reset_all_states(model)", state, np.zeros_like(before[k]),
@@ -262,7 +262,7 @@ chunks = batches(np.random.default_rng(0), {batch_size}, 3)
 for chunk in chunks[:2]:
     model(chunk)  # direct calls carry the state on every backend
 expected = to_numpy(fresh(chunks[2]))
-states = [to_numpy(v) for v in flat_states(rnn_layers(model)[0])]
+states = [to_numpy(v) for v in state_variables(rnn_layers(model)[0])]
 precondition(len(states) > 0 and all(np.any(s) for s in states), "the layer holds a non-zero state before the reset")
 reset_all_states(model)  # in place of model.reset_states()
 expect_close("outputs after reset_all_states(model), against a fresh model's", to_numpy(model(chunks[2])), expected)
@@ -351,13 +351,13 @@ model = keras.Model(inputs, layer(inputs))
 chunks = batches(np.random.default_rng(0), {batch_size}, 2)
 model(chunks[0])
 _, final = run_stacked({cell!r}, layer.get_weights(), chunks[0])
-states = [to_numpy(v) for v in flat_states(layer)]
+states = [to_numpy(v) for v in state_variables(layer)]
 expect(len(states) == len(final), f"{{len(states)}} state arrays, the cells {{len(final)}}")
 for k, (state, value) in enumerate(zip(states, final)):
     expect_close(f"state[{{k}}] after one batch", state, value)
 precondition(all(np.any(s) for s in states), "every cell's state is non-zero before the reset")
 zero_states(layer)  # in place of layer.reset_states()
-for k, variable in enumerate(flat_states(layer)):
+for k, variable in enumerate(state_variables(layer)):
     expect(not np.any(to_numpy(variable)), f"state[{{k}}] is zero after the assignment")
 sequence, _ = run_stacked({cell!r}, layer.get_weights(), chunks[1])
 expect_close("the next batch's outputs, against the NumPy cells from the zero state", to_numpy(model(chunks[1])), sequence)
@@ -390,7 +390,7 @@ def test_stacked_cells_assign_zeros(keras, impl, check, rng, cell):
     check.that(all(np.any(s) for s in states), "a cell's state is zero after one batch",
                "every cell's state non-zero before the reset")
     zero_states(layer)
-    after = [impl.to_numpy(v) for v in flat_states(layer)]
+    after = [impl.to_numpy(v) for v in state_variables(layer)]
     check.same_count("state arrays after assigning zeros", after, final)
     for k, state in enumerate(after):
         check.close(f"state[{k}] after assigning zeros", state, np.zeros_like(final[k]), atol=0.0,
@@ -769,7 +769,7 @@ def separate_validation(keras, x_val, y_val, batch_size):
             self.val_losses = []
 
         def on_epoch_end(self, epoch, logs=None):
-            variables = [v for layer in stateful_layers(self.model) for v in flat_states(layer)]
+            variables = [v for layer in stateful_layers(self.model) for v in state_variables(layer)]
             saved = [np.array(variable, copy=True) for variable in variables]
             reset_all_states(self.model)
             loss = self.model.evaluate(x_val, y_val, batch_size=batch_size, verbose=0)

@@ -218,15 +218,15 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
-def flat_states(layer):
-    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out."""
-    def flatten(value):
-        if value is None:
-            return []
-        if isinstance(value, (list, tuple)):
-            return [leaf for item in value for leaf in flatten(item)]
-        return [value]
-    return flatten(layer.states)
+def recurrent_layers(model):
+    """The model's RNN layers, the two halves of a Bidirectional one included."""
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "forward_layer") and hasattr(layer, "backward_layer"):
+            found += [layer.forward_layer, layer.backward_layer]
+        elif layer in rnn.rnn_layers(model):
+            found.append(layer)
+    return found
 
 
 

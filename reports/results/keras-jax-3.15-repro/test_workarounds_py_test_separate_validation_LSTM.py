@@ -218,15 +218,15 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
-def flat_states(layer):
-    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out."""
-    def flatten(value):
-        if value is None:
-            return []
-        if isinstance(value, (list, tuple)):
-            return [leaf for item in value for leaf in flatten(item)]
-        return [value]
-    return flatten(layer.states)
+def recurrent_layers(model):
+    """The model's RNN layers, the two halves of a Bidirectional one included."""
+    found = []
+    for layer in model.layers:
+        if hasattr(layer, "forward_layer") and hasattr(layer, "backward_layer"):
+            found += [layer.forward_layer, layer.backward_layer]
+        elif layer in rnn.rnn_layers(model):
+            found.append(layer)
+    return found
 
 
 def stateful_layers(layer):
@@ -248,7 +248,7 @@ def stateful_layers(layer):
 def zero_states(layer):
     """Zeros assigned to every state variable of ``layer`` (what layer.reset_states() does, but
     also for RNN over stacked cells, whose reset_states() raises)."""
-    for variable in flat_states(layer):
+    for variable in state_variables(layer):
         variable.assign(np.zeros(tuple(variable.shape), dtype="float32"))
 
 
@@ -260,7 +260,7 @@ def reset_all_states(model):
 
 def assign_states(layer, values):
     """What layer.reset_states(states=values) did: the values assigned to layer.states."""
-    variables = flat_states(layer)
+    variables = state_variables(layer)
     if len(variables) != len(values):
         raise ValueError(f"{len(variables)} state variables, {len(values)} values")
     for variable, value in zip(variables, values):
@@ -293,7 +293,7 @@ def separate_validation(keras, x_val, y_val, batch_size):
             self.val_losses = []
 
         def on_epoch_end(self, epoch, logs=None):
-            variables = [v for layer in stateful_layers(self.model) for v in flat_states(layer)]
+            variables = [v for layer in stateful_layers(self.model) for v in state_variables(layer)]
             saved = [np.array(variable, copy=True) for variable in variables]
             reset_all_states(self.model)
             loss = self.model.evaluate(x_val, y_val, batch_size=batch_size, verbose=0)

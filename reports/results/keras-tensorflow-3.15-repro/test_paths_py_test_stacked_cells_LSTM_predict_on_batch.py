@@ -218,17 +218,6 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
-def flat_states(layer):
-    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out."""
-    def flatten(value):
-        if value is None:
-            return []
-        if isinstance(value, (list, tuple)):
-            return [leaf for item in value for leaf in flatten(item)]
-        return [value]
-    return flatten(layer.states)
-
-
 
 def main():
     inputs = keras.Input(batch_shape=(3, TIMESTEPS, FEATURES))
@@ -239,7 +228,7 @@ def main():
     chunks = batches(np.random.default_rng(0), 3, 3)
     outputs = feed(impl, model, chunks, 'predict_on_batch')
     sequence, final = run_stacked('LSTM', layer.get_weights(), as_streams(chunks))
-    states = [to_numpy(s) for s in flat_states(layer)]
+    states = [to_numpy(s) for s in state_variables(layer)]
     expect(len(states) == len(final), f"layer.states holds {len(states)} arrays, the two cells {len(final)}")
     for k, (state, expected) in enumerate(zip(states, final)):
         expect_close(f"state[{k}] after 3 batches through predict_on_batch", state, expected)
@@ -247,7 +236,7 @@ def main():
         expect_close("outputs", np.concatenate(outputs, axis=1), sequence)
     precondition(any(np.any(s != 0) for s in states), "the states are non-zero before the reset")
     layer.reset_states()
-    for k, state in enumerate(flat_states(layer)):
+    for k, state in enumerate(state_variables(layer)):
         expect(not np.any(to_numpy(state)), f"state[{k}] is zero after layer.reset_states()")
 
 PROBLEMS = []

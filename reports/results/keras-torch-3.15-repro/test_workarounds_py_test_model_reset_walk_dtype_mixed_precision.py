@@ -218,17 +218,6 @@ def feed(impl, model, chunks, entry_point):
     return [impl.to_numpy(out) for out in keras_outputs]
 
 
-def flat_states(layer):
-    """``layer.states`` flattened (``RNN([cell, cell])`` nests them per cell), Nones left out."""
-    def flatten(value):
-        if value is None:
-            return []
-        if isinstance(value, (list, tuple)):
-            return [leaf for item in value for leaf in flatten(item)]
-        return [value]
-    return flatten(layer.states)
-
-
 def stateful_layers(layer):
     """Every stateful recurrent layer inside ``layer``: nested models and Sequential, both
     halves of Bidirectional, the layer a wrapper holds, ``RNN`` over stacked cells."""
@@ -248,7 +237,7 @@ def stateful_layers(layer):
 def zero_states(layer):
     """Zeros assigned to every state variable of ``layer`` (what layer.reset_states() does, but
     also for RNN over stacked cells, whose reset_states() raises)."""
-    for variable in flat_states(layer):
+    for variable in state_variables(layer):
         variable.assign(np.zeros(tuple(variable.shape), dtype="float32"))
 
 
@@ -260,7 +249,7 @@ def reset_all_states(model):
 
 def assign_states(layer, values):
     """What layer.reset_states(states=values) did: the values assigned to layer.states."""
-    variables = flat_states(layer)
+    variables = state_variables(layer)
     if len(variables) != len(values):
         raise ValueError(f"{len(variables)} state variables, {len(values)} values")
     for variable, value in zip(variables, values):
