@@ -11,6 +11,8 @@
                                      #   tf-keras, 70-76 minutes each on a 2-core machine
     nox -t nightly                   # keras-nightly on TensorFlow, JAX and PyTorch, tf-keras-nightly
                                      #   on tf-nightly; not part of a plain ``nox``
+    nox -s history -- --claim 'carry.*'   # every Keras 3 release on each backend, every tf-keras
+                                     #   from 2.15, not-slow tier: reports/history/ (see below)
 
 Each ``suite`` session builds its own environment (Python 3.11, uv), installs exactly one
 release of one implementation, runs ``pytest suites/`` on it and writes
@@ -29,6 +31,17 @@ against the release baseline ``suites/baselines/<implementation>.txt`` (and its 
 ``.json``) into ``reports/<implementation>-nightly-gate.md``: what the next release changes.
 The gate's verdict does not fail the session (a nightly may change anything; that is the news).
 
+The ``history`` sessions are one cell each of the claims' history (``reports/HISTORY.md``):
+every Keras 3 release from 3.0.0 on TensorFlow, JAX and PyTorch and every tf-keras release from
+2.15, each with the backend and NumPy of its release's day (``harness/releases.py``: the list,
+the pins and why). Each runs the not-slow tier, or what the arguments after ``--`` choose, and
+keeps a compact copy of its results in ``reports/history/<implementation>-<release>.json``;
+``python -m harness history`` turns them into HISTORY.md and its figures. With ``--claim
+carry.index-i`` a keras-torch cell took 25-134 s here, median 41 s (2026-12-07, 39 cells, most of
+it the install: 20-50 s once uv's cache holds the wheels), a tf-keras cell 35-81 s; the whole
+not-slow tier on keras-torch 3.15.0 took 32 s. The whole history is 128 environments, hours on
+one machine, which the example workflow's history job spreads over CI runners.
+
 A session whose environment cannot be built, or whose pytest stops before writing its results,
 still leaves a results file: every claim ``error``, with the reason as the message, so the
 comparison shows that row instead of losing it. The session fails all the same, and nox goes on
@@ -42,9 +55,7 @@ multi-gigabyte CUDA build. Elsewhere, point pip at a CPU index for that step wit
 
 from __future__ import annotations
 
-import datetime
 import os
-import platform
 import re
 import sys
 import time
@@ -60,7 +71,13 @@ nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["suite", "compare"]
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))  # harness.releases needs only the standard library
+from harness import releases  # noqa: E402
+
 RESULTS = Path("reports/results")
+HISTORY = Path("reports/history")
+# A history cell's own results file, with its scripts, before it is compacted into HISTORY.
+HISTORY_RUNS = Path("out/history")
 BASELINES = Path("suites/baselines")
 PYTHON = "3.11"  # the newest Python that every release below installs on (tensorflow 2.15)
 TORCH = "torch==2.13.0"
@@ -74,6 +91,7 @@ class Release:
     requirements: tuple[str, ...]  # installed with the project (torch comes separately)
     default: bool = False  # the release installed by default, which the baselines are about
     nightly: bool = False  # a nightly build: the latest there is when the session runs
+    history: bool = False  # a cell of the history (harness/releases.py), not of the matrix
 
     @property
     def id(self) -> str:
@@ -81,7 +99,7 @@ class Release:
 
     @property
     def results(self) -> Path:
-        return RESULTS / f"{self.id}.json"
+        return (HISTORY_RUNS if self.history else RESULTS) / f"{self.id}.json"
 
     @property
     def article_results(self) -> Path:
@@ -176,8 +194,45 @@ def nightly(session: nox.Session, release: Release) -> None:
                 "--summary", str(release.gate_summary), success_codes=[0, 1])
 
 
-def run_suite(session: nox.Session, release: Release, matrix: list[Release]) -> None:
-    """Install ``release``, run the suite on it and write its results file."""
+# The history: every release of harness/releases.py, each with the backend of its day.
+HISTORY_CELLS = [Release(impl, version, releases.BACKENDS[impl],
+                         releases.requirements(impl, version), history=True)
+                 for impl in releases.BACKENDS for version in releases.releases(impl)]
+
+
+@nox.session(python=PYTHON, tags=["history"])
+@nox.parametrize("release", [nox.param(release, id=release.id) for release in HISTORY_CELLS])
+def history(session: nox.Session, release: Release) -> None:
+    """The not-slow tier on one release of the history: ``reports/history/<id>.json``.
+
+    ``nox -s history`` runs every cell (tens of environments, hours on one machine: the example
+    workflow runs them in parallel); ``nox -s history -k keras-torch -- --claim 'carry.*'`` the
+    carry claims on keras-torch's releases. Arguments after ``--`` go to pytest after
+    ``-m "not slow"``. A cell that cannot be installed or run is a results file of errors with
+    the reason, as in the matrix. Then ``python -m harness history`` writes reports/HISTORY.md.
+    """
+    try:
+        run_suite(session, release, HISTORY_CELLS, ["-m", "not slow", *session.posargs])
+    finally:
+        keep_history_cell(session, release)
+
+
+def keep_history_cell(session: nox.Session, release: Release) -> None:
+    """The cell's results file, compacted (harness.history.compact), into HISTORY."""
+    from harness import history, results
+
+    if not release.results.exists():
+        return
+    kept = HISTORY / release.results.name
+    results.write_atomic(kept, history.compact(results.load(release.results)))
+    session.log(f"{release.id}: kept in {kept} ({kept.stat().st_size // 1024} KiB)")
+
+
+def run_suite(session: nox.Session, release: Release, matrix: list[Release],
+              pytest_args: list[str] | None = None) -> None:
+    """Install ``release``, run the suite on it and write its results file; ``pytest_args``
+    (default: the session's arguments) go to pytest after the suite's own."""
+    pytest_args = session.posargs if pytest_args is None else pytest_args
     begun = progress(session, release, matrix)
     results = release.results
     # A results file of an earlier run would pass for this one's if this one wrote none.
@@ -209,7 +264,7 @@ def run_suite(session: nox.Session, release: Release, matrix: list[Release]) -> 
     try:
         # The compare session writes the published reports; no report beside the results here.
         session.run("python", "-m", "pytest", *arguments, "--results", str(results),
-                    "--no-report", *session.posargs, success_codes=success_codes)
+                    "--no-report", *pytest_args, success_codes=success_codes)
     except nox.command.CommandFailed as error:
         # A run that stopped mid-way (a crash, a hang) kept its cases in the progress file: it
         # is published as it is, marked incomplete, so the report shows how far it got. Without
@@ -223,7 +278,7 @@ def run_suite(session: nox.Session, release: Release, matrix: list[Release]) -> 
         elif not results.exists():
             record_failure(session, release, "the start of pytest",
                            f"pytest exited with code {return_code(error)} before writing any "
-                           f"result: {why_it_stopped(session, arguments)}")
+                           f"result: {why_it_stopped(session, arguments + pytest_args)}")
         raise
     finally:
         session.log(f"{release.id}: suite ran in {time.monotonic() - started:.0f} s; "
@@ -311,7 +366,7 @@ def return_code(error: nox.command.CommandFailed):
 def why_it_stopped(session: nox.Session, arguments: list[str]) -> str:
     """What pytest says when it only collects with the same arguments (and no results file)."""
     output = session.run("python", "-m", "pytest", *arguments, "--collect-only", "-q",
-                         *session.posargs, silent=True, log=False,
+                         silent=True, log=False,
                          success_codes=range(-255, 256))
     lines = [line.strip() for line in str(output).splitlines() if line.strip()]
     said = [line for line in lines if line.startswith(("Exit:", "E ", "ERROR")) or "rror:" in line]
@@ -324,6 +379,7 @@ def record_failure(session: nox.Session, release: Release, stage: str, message: 
     """A results file in which every claim is ``error`` with ``message``, for the comparison."""
     sys.path.insert(0, str(ROOT))  # harness.results and suites.claims need only the stdlib
     from harness import results
+    from harness.environment import environment
     from suites.claims import CLAIMS
 
     nodeid = f"nox session {session.name}"
@@ -333,10 +389,8 @@ def record_failure(session: nox.Session, release: Release, stage: str, message: 
         implementation={"name": release.impl, "spec": release.impl,
                         "keras": f"{release.version}, not run", "backend": release.backend,
                         "backend_version": "?"},
-        environment={"python": PYTHON, "platform": platform.platform(),
-                     "machine": platform.machine(), "cpu_count": os.cpu_count(),
-                     "created": datetime.datetime.now(datetime.timezone.utc)
-                     .isoformat(timespec="seconds")},
+        # The session's Python, not nox's; no numpy was installed for it.
+        environment=environment(python=PYTHON, numpy=None),
         suite={"duration_s": 0.0, "pytest_args": list(session.posargs),
                "baseline": str(release.baseline) if release.baseline else None,
                "baseline_unmatched": []},
@@ -406,3 +460,23 @@ def mutation(session: nox.Session) -> None:
     """
     session.run(sys.executable, "-m", "tests.mutation_full", *session.posargs,
                 env={"PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}, external=True)
+
+
+@nox.session(python=PYTHON)
+def reports(session: nox.Session) -> None:
+    """Every committed report regenerated from the committed results, then the site: each
+    ``reports/<stem>.md``, ``reports/COMPARISON.md``, the migration reports and the nightly gate
+    summaries (``harness/published.py`` lists them with their commands), and ``out/site/``.
+    ``git status`` then shows what was stale; ``tests/test_published.py`` fails on the same.
+    The reproduction scripts are not committed: ``python -m harness repro RESULTS`` writes them
+    from the checks each case recorded, and runs them.
+    """
+    sys.path.insert(0, str(ROOT))  # harness.published needs only the stdlib
+    from harness import published
+
+    session.install("-e", ".")
+    for item in published.plan(ROOT):
+        # The gate exits 1 when the nightly is worse than the release baseline: that is its news.
+        session.run("python", "-m", "harness", *item.command,
+                    success_codes=[0, 1] if item.command[0] == "gate" else [0])
+    session.run("python", "-m", "harness", *published.site_command(ROOT))

@@ -1,5 +1,5 @@
-"""Command line: ``python -m harness report|compare|gate|repro|migrate|issue`` (installed as
-``stateful-rnn``).
+"""Command line: ``python -m harness report|compare|gate|repro|migrate|issue|history|bisect``
+(installed as ``stateful-rnn``).
 
 Exit codes: 0 done (for ``gate``: nothing got worse; for ``repro``: every script still
 reproduces its finding), 1 the gate found something worse or a script no longer reproduces,
@@ -17,11 +17,14 @@ import traceback
 from pathlib import Path
 
 from harness import compare, gate, issue, migrate, mutation, report, repro, results
+from harness import bisect, history, releases
+from harness import claims_cli, site
 from harness.baseline import BaselineError
 from harness.markdown import console_text
 from harness.mutation import MutationScoreError
 from harness.results import ResultsError
 from harness.results import write_text_atomic as write_text
+from suites.claims import CLAIMS
 
 # Where tests/test_mutants.py writes the mutation score, from the project root like the reports.
 MUTATION_SCORE = Path("reports/mutation-score.json")
@@ -56,7 +59,7 @@ def run_report(args) -> int:
 
 def run_compare(args) -> int:
     text = compare.render([(path, load(path)) for path in args.results],
-                          mutation_score(args))
+                          mutation_score(args), args.output)
     write_text(args.output, text)
     show(args, f"wrote {args.output}")
     return 0
@@ -88,10 +91,12 @@ def run_gate(args) -> int:
 def run_repro(args) -> int:
     data = load(args.results)
     text, rows = repro.run(data, args.results, timeout=args.timeout, jobs=args.jobs,
-                           progress=lambda line: show(args, line))
+                           progress=lambda line: show(args, line), write_only=args.write_only)
     if args.output:
         write_text(args.output, text)
     show(args, text, end="")
+    if args.write_only:
+        return 0
     return 0 if all(row["outcome"] == repro.OUTCOMES[1] for row in rows) else 1
 
 
@@ -106,6 +111,49 @@ def run_migrate(args) -> int:
 
 def run_issue(args) -> int:
     show(args, issue.render(load(args.results), args.results, args.claim), end="")
+    return 0
+
+
+def run_site(args) -> int:
+    wrote = site.build([(path, load(path)) for path in args.results], args.output)
+    show(args, f"wrote {args.output / 'index.html'}: {wrote['claims']} claim pages, "
+         f"{wrote['figures']} benchmark figures, {wrote['scripts']} reproduction scripts")
+    return 0
+
+
+def run_claims(args) -> int:
+    if args.action is None:
+        show(args, claims_cli.catalogue(), end="")
+        return 0
+    if args.claim is None:
+        show(args, "error: claims explain needs a claim ID, e.g. carry.index-i", stream=sys.stderr)
+        return 2
+    try:
+        text = claims_cli.explain(args.claim, args.results or claims_cli.committed())
+    except claims_cli.UnknownClaim as error:
+        show(args, f"error: {error}", stream=sys.stderr)
+        return 2
+    show(args, text, end="")
+    return 0
+
+
+def run_history(args) -> int:
+    written = history.build(args.folder, args.output, args.figures)
+    show(args, f"wrote {', '.join(str(path) for path in written)}")
+    return 0
+
+
+def run_bisect(args) -> int:
+    if args.claim not in CLAIMS:
+        raise bisect.BisectError(f"{args.claim!r} is not a claim id (suites/claims.py)")
+    versions = bisect.between(args.impl, args.good, args.bad,
+                              bisect.read_versions(args.versions) if args.versions else None)
+    show(args, f"{args.claim} on {args.impl}: searching {len(versions)} versions, "
+         f"{versions[0]} to {versions[-1]}; environments in {args.cache}")
+    trial_of = bisect.Installer(args.impl, args.claim, args.cache,
+                                progress=lambda line: show(args, line))
+    result = bisect.search(versions, trial_of)
+    show(args, bisect.render(result, args.impl, args.claim), end="")
     return 0
 
 
@@ -190,12 +238,16 @@ def parser() -> argparse.ArgumentParser:
 
     command = commands.add_parser(
         "repro", parents=[common],
-        help="run every reproduction script of a results file in a fresh process",
-        description="Run each case's standalone reproduction script again and tabulate which "
+        help="write and run every reproduction script of a results file in a fresh process",
+        description="Write each non-holding case's standalone reproduction script where it is "
+        "missing (from the check the case recorded), run them again and tabulate which "
         "still reproduce (exit 1) and which hold now (exit 0).")
     command.add_argument("results", type=Path, metavar="RESULTS.json")
     command.add_argument("-o", "--output", type=Path, metavar="OUT.md",
                          help="also write the table to this file")
+    command.add_argument("--write-only", action="store_true",
+                         help="write the scripts missing beside the results file (from each "
+                         "case's recorded check), run none")
     command.add_argument("--timeout", type=float, default=300.0, metavar="SECONDS",
                          help="per script (default %(default)s)")
     command.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
@@ -223,6 +275,64 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("results", type=Path, metavar="RESULTS.json")
     command.add_argument("claim", metavar="CLAIM", help="a claim id, e.g. carry.index-i")
     command.set_defaults(run=run_issue)
+
+    command = commands.add_parser(
+        "site", parents=[common], help="a static HTML site of results files (opens from disk)",
+        description="Write a browsable site: the claims matrix with filters, a page per claim "
+        "(cases, messages, reproduction scripts, workarounds, upstream threads) and the "
+        "benchmark figures across releases.")
+    command.add_argument("results", type=Path, nargs="+", metavar="RESULTS")
+    command.add_argument("-o", "--output", type=Path, default=Path("out/site"), metavar="DIR",
+                         help="default: %(default)s")
+    command.set_defaults(run=run_site)
+
+    command = commands.add_parser(
+        "claims", parents=[common], help="the catalogue of claims; `claims explain ID`: one "
+        "claim's verdicts across the committed results")
+    # `explain` is a word, not a sub-command: argparse's nested sub-commands would reset
+    # --ascii given before it.
+    command.add_argument("action", nargs="?", choices=["explain"],
+                         help="explain ID: one claim's statement, source, kind, workarounds and "
+                         "its verdict in each results file, by implementation and version")
+    command.add_argument("claim", nargs="?", metavar="ID", help="a claim id, e.g. carry.index-i")
+    command.add_argument("results", type=Path, nargs="*", metavar="RESULTS",
+                         help="for explain (default: the committed results, "
+                         "reports/results/*.json)")
+    command.set_defaults(run=run_claims)
+
+    command = commands.add_parser(
+        "history", parents=[common], help="the claims across releases: HISTORY.md and figures",
+        description="From the results files of `nox -s history` (one per implementation and "
+        "release), write each claim's verdict across releases, the releases where it changed "
+        "with the upstream threads, and one figure per implementation.")
+    command.add_argument("folder", type=Path, nargs="?", default=history.FOLDER, metavar="DIR",
+                         help="the history's results files (default: %(default)s)")
+    command.add_argument("-o", "--output", type=Path, default=history.OUTPUT, metavar="OUT.md",
+                         help="default: %(default)s")
+    command.add_argument("--figures", type=Path, default=history.FIGURES, metavar="DIR",
+                         help="one <implementation>.png each (default: %(default)s)")
+    command.set_defaults(run=run_history)
+
+    command = commands.add_parser(
+        "bisect", parents=[common],
+        help="the first release where a claim's verdict changed (installs the releases it tries)",
+        description="Binary search over the releases from --good to --bad: each release it "
+        "tries is installed once in a cached environment (uv), where only the claim's cases "
+        "run; prints 'holds in A, fails from B' with both releases' notes.")
+    command.add_argument("claim", metavar="CLAIM", help="a claim id, e.g. carry.index-i")
+    command.add_argument("--impl", required=True, choices=sorted(releases.BACKENDS),
+                         help="a built-in implementation")
+    command.add_argument("--good", metavar="V", help="the first version searched (default: the "
+                         "oldest), e.g. 3.10.0")
+    command.add_argument("--bad", metavar="V", help="the last version searched (default: the "
+                         "newest), e.g. 3.15.1")
+    command.add_argument("--versions", metavar="FILE|LIST",
+                         help="the versions to search, oldest first, instead of the releases "
+                         "in harness/releases.py: a file with one a line or a comma-separated "
+                         "list (nightlies by date: 3.16.0.dev2026100104,...)")
+    command.add_argument("--cache", type=Path, default=bisect.default_cache(), metavar="DIR",
+                         help="where the environments are kept (default: %(default)s)")
+    command.set_defaults(run=run_bisect)
     return main_parser
 
 
@@ -230,7 +340,8 @@ def main(argv=None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ResultsError, BaselineError, MutationScoreError) as error:
+    except (ResultsError, BaselineError, MutationScoreError, bisect.BisectError,
+            releases.UnknownRelease) as error:
         show(args, f"error: {error}", stream=sys.stderr)
     except OSError as error:  # an output that cannot be written, a script that cannot be read
         show(args, f"error: {error.filename}: {error.strerror}" if error.filename

@@ -1,7 +1,10 @@
-"""How results read in markdown: verdict symbols, one-line summaries of case messages, cells,
-tables and numbers. Shared by the report, the comparison, the gate and ``harness repro``."""
+"""How results read in markdown: verdicts (symbols, words, counts: the one place that decides
+how a verdict looks), one-line summaries of case messages, cells, tables and numbers. Shared by
+the report, the comparison, the gate, the terminal summary and ``harness repro``."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import pandas as pd
 from tabulate import tabulate
@@ -56,11 +59,49 @@ def telling_case(claim: dict) -> dict | None:
     return next((case for case in claim["cases"] if case["verdict"] == claim["verdict"]), None)
 
 
+# -- how a verdict reads: the one place; the reports, the comparison, the terminal use these ----
+def verdict_label(verdict: str) -> str:
+    """A verdict as its symbol and its word: ``❌ fails``."""
+    return f"{SYMBOLS[verdict]} {verdict}"
+
+
+def is_observation(claim: dict) -> bool:
+    """An observed or measured claim that holds: it records what was seen, it keeps no promise."""
+    return claim.get("kind", "documented") in RECORDED_KINDS and claim["verdict"] == "holds"
+
+
+def claim_symbol(claim: dict) -> str:
+    """A claim's verdict as one symbol (🔎 where it records what was seen)."""
+    return OBSERVED if is_observation(claim) else SYMBOLS[claim["verdict"]]
+
+
+OBSERVED_LABEL = f"{OBSERVED} observed"
+
+
+def claim_label(claim: dict) -> str:
+    """A claim's verdict as its symbol and its word: ``❌ fails``, ``🔎 observed``."""
+    return OBSERVED_LABEL if is_observation(claim) else verdict_label(claim["verdict"])
+
+
 def verdict_text(claim: dict) -> str:
     """A claim's verdict as tables show it: the symbol, or what an observed claim saw."""
-    if claim.get("kind", "documented") in RECORDED_KINDS and claim["verdict"] == "holds":
+    if is_observation(claim):
         return f"{OBSERVED} {claim.get('observed') or 'recorded'}"
     return SYMBOLS[claim["verdict"]]
+
+
+def verdict_counts(verdicts) -> str:
+    """How many of each verdict, in the order of ``SYMBOLS``: ``36 ✅ holds, 21 ❌ fails``."""
+    counts = Counter(verdicts)
+    return ", ".join(f"{counts[verdict]} {verdict_label(verdict)}"
+                     for verdict in SYMBOLS if counts[verdict])
+
+
+def verdict_tally(verdicts) -> str:
+    """How many of each verdict, symbols only: ``❌ 182 · ❔ 9``."""
+    counts = Counter(verdicts)
+    return " · ".join(f"{SYMBOLS[verdict]} {counts[verdict]}"
+                      for verdict in SYMBOLS if counts[verdict])
 
 
 def column_name(results: dict) -> str:
@@ -74,10 +115,23 @@ def cell(text) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
+# The longest line a written table keeps its padding for: past it, the columns no longer line
+# up on a screen anyway, and the padding of one long cell would widen every row.
+PADDED_WIDTH = 200
+
+
 def table(rows: list[dict]) -> str:
+    """A GitHub table of ``rows`` (one dict each, its keys the headers), its columns padded to
+    line up unless a line would be longer than ``PADDED_WIDTH``: then one space each side."""
     # disable_numparse: the cells are already formatted; tabulate must not reformat "3.10".
-    return tabulate(pd.DataFrame(rows), headers="keys", tablefmt="github", showindex=False,
-                    disable_numparse=True)
+    padded = tabulate(pd.DataFrame(rows), headers="keys", tablefmt="github", showindex=False,
+                      disable_numparse=True)
+    if max(map(len, padded.splitlines()), default=0) <= PADDED_WIDTH:
+        return padded
+    headers = list(dict.fromkeys(key for row in rows for key in row))
+    lines = [headers, ["---"] * len(headers)]
+    lines += [["" if row.get(key) is None else str(row[key]) for key in headers] for row in rows]
+    return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
 def number(value) -> str:

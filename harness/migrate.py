@@ -1,33 +1,67 @@
 """``python -m harness migrate FROM.json TO.json``: what changes for a stateful model moved from
-one implementation (or release) to another, claim by claim.
+one implementation (or release) to another, and what to write instead.
 
-For each claim of either results file: its verdict before and after, each side's message in one
-line and, for a claim whose verdict changed, the code before (the body of the case's standalone
-script, see suites/repro.py; the same code runs on both sides) and what to write on the TO side:
-the verified workaround, a catalogue claim of ``kind="workaround"`` with ``workaround_for`` set to
-the claim, offered only where its own verdict in TO.json is ``holds``; otherwise "no verified
-workaround". Unchanged claims are listed compactly at the end.
+The report opens with what a user asks (what breaks, why, what to write instead), one line per
+root cause on the TO side (harness/findings.py: the reason its baseline gives), then the claims
+that start holding and other changes; then the benchmarks of both sides, the three Keras 3
+backends of TO's release side by side (the results files beside TO.json), each root cause in
+detail with the recipe a user copies into their own code, and the unchanged claims last.
+
+A recipe is offered only where the workaround check that runs it holds in TO.json; its code is
+the workaround's ``recipe_source()`` (suites/claims.py, ``WORKAROUNDS``): the functions of
+suites/recipes.py as the check runs them, plain Keras and NumPy, nothing of the suite.
 """
 
 from __future__ import annotations
 
-import ast
-import re
-import textwrap
+import inspect
+import math
+import statistics
+from dataclasses import dataclass
 from pathlib import Path
+from textwrap import shorten
 
-from harness.markdown import OBSERVED, SYMBOLS, cell, headline, table, telling_case
-from harness.paths import PROJECT_ROOT
-from harness.repro import body as case_body
-from harness.results import NON_HOLDING, ResultsError
-from suites import upstream
+from harness import findings, metrics
+from harness.gate.benchmarks import SAME_MACHINE, significant
+from harness.gate.runs import Tolerances
+from harness.markdown import (
+    claim_label,
+    claim_symbol,
+    headline,
+    number,
+    table,
+    telling_case,
+    verdict_tally,
+)
+from harness.results import NON_HOLDING, ResultsError, load
+from harness.workarounds import holding, worked_around
+from suites.claims import NO_WORKAROUND_CHECK, WORKAROUNDS, names_in
+
+KERAS_3_BACKENDS = ("keras-tensorflow", "keras-jax", "keras-torch")
+# The benchmark the alternatives show: the article's model, a stateful LSTM.
+HEADLINE_MODEL = "stateful"
+# The gate's same-machine test less the Keras and backend versions, which a migration changes on
+# purpose: the calibration workload is plain NumPy, so on one machine the seconds compare.
+MACHINE = tuple(key for key in SAME_MACHINE if key not in ("keras", "backend_version"))
+TIMING_NOTE = ("Train time is compared in seconds where every run was timed on the same machine "
+               f"({', '.join(MACHINE)} equal), else in units of each run's calibration workload "
+               "(a fixed NumPy workload timed in the same run), as the gate compares timings; a "
+               "change counts when it beats chance as the gate's does (Mann-Whitney, or every "
+               "seed beyond every other seed).")
+# A line of the first screen keeps the start of a long cause; its section has it all.
+CAUSE_WIDTH = 200
+MESSAGE_WIDTH = 120
 
 
 def release(results: dict) -> str:
     """``<implementation>-<major.minor>`` of a results file: tf-keras-2.21, keras-jax-3.15."""
     implementation = results["implementation"]
-    version = str(implementation.get("keras") or "unknown")
-    return f"{implementation['name']}-{'.'.join(version.split('.')[:2])}"
+    return f"{implementation['name']}-{keras_release(results)}"
+
+
+def keras_release(results: dict) -> str:
+    version = str(results["implementation"].get("keras") or "unknown")
+    return ".".join(version.split(".")[:2])
 
 
 def default_output(before: dict, after: dict) -> Path:
@@ -39,6 +73,12 @@ def side_name(results: dict) -> str:
     return f"{implementation['name']} {implementation.get('keras', '?')}"
 
 
+def describe(results: dict) -> str:
+    implementation = results["implementation"]
+    return (f"{implementation['name']}, keras {implementation.get('keras')}, "
+            f"{implementation.get('backend')} {implementation.get('backend_version')}")
+
+
 def check_pair(before: tuple[Path, dict], after: tuple[Path, dict]) -> None:
     (from_path, from_data), (to_path, to_data) = before, after
     if side_name(from_data) == side_name(to_data):
@@ -46,128 +86,41 @@ def check_pair(before: tuple[Path, dict], after: tuple[Path, dict]) -> None:
                            "migration needs two implementations or two releases")
 
 
-def is_workaround(claim: dict) -> bool:
-    return claim.get("kind") == "workaround"
+# -- what changed --------------------------------------------------------------------------------
+@dataclass
+class Change:
+    claim_id: str
+    before: dict | None
+    after: dict | None
+
+    @property
+    def kind(self) -> str:
+        before, after = self.before, self.after
+        if before is None or after is None:
+            return "checked on one side only"
+        if "skipped" in (before["verdict"], after["verdict"]):
+            return "skipped on one side"
+        was, now = before["verdict"] == "holds", after["verdict"] == "holds"
+        if was and not now:
+            return "stops holding"
+        if now and not was:
+            return "starts holding"
+        if before["verdict"] != after["verdict"]:
+            return "fails differently"
+        return "records something else"
+
+    @property
+    def breaks(self) -> bool:
+        """Does not hold on the TO side: a root cause there explains it."""
+        return self.after is not None and self.after["verdict"] in NON_HOLDING
+
+    def arrow(self) -> str:
+        return f"{symbol(self.before)} → {symbol(self.after)}"
 
 
-def workaround_for(claim_id: str) -> str | None:
-    """The claim a workaround id works around, from the catalogue."""
-    from suites.claims import CLAIMS
-    entry = CLAIMS.get(claim_id)
-    return getattr(entry, "workaround_for", None) if entry else None
-
-
-def workarounds(results: dict) -> dict[str, list[dict]]:
-    """Workaround claims of a results file, by the claim they work around."""
-    found: dict[str, list[dict]] = {}
-    for claim in results["claims"]:
-        if is_workaround(claim):
-            target = claim.get("workaround_for") or workaround_for(claim["id"])
-            if target:
-                found.setdefault(target, []).append(claim)
-    return found
-
-
-class Placeholder:
-    """A parameter of a check's body template, shown as ``<name>``."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
-
-    __str__ = __repr__
-
-    def __format__(self, spec: str) -> str:
-        return repr(self)
-
-
-class Placeholders(dict):
-    def __missing__(self, key: str) -> Placeholder:
-        return Placeholder(key)
-
-
-def check_code(nodeid: str) -> str | None:
-    """The code of the check behind ``nodeid``: the body it declares with ``check.reproduce``
-    when that is a string of the module (a template's parameters shown as ``<name>``), else the
-    check function's source."""
-    file, _, rest = nodeid.partition("::")
-    name = rest.split("[", 1)[0].split("::")[-1]
-    path = PROJECT_ROOT / file
-    if not name or not path.is_file():
-        return None
-    try:
-        source = path.read_text(encoding="utf-8")
-        module = ast.parse(source)
-    except (UnicodeDecodeError, SyntaxError, ValueError):  # a node id not of the suite's files
-        return None
-    constants: dict[str, str] = {}
-
-    def text_of(argument) -> str | None:
-        """A string literal, a module constant, a sum of those, or the template of
-        ``TEMPLATE.format(...)``."""
-        if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
-            return argument.value
-        if isinstance(argument, ast.Name):
-            return constants.get(argument.id)
-        if isinstance(argument, ast.BinOp) and isinstance(argument.op, ast.Add):
-            left, right = text_of(argument.left), text_of(argument.right)
-            return left + right if left is not None and right is not None else None
-        if (isinstance(argument, ast.Call) and isinstance(argument.func, ast.Attribute)
-                and argument.func.attr == "format"):
-            template = text_of(argument.func.value)
-            try:
-                return template.format_map(Placeholders()) if template else None
-            except (ValueError, IndexError):
-                return template
-        return None
-
-    for statement in module.body:
-        if isinstance(statement, ast.Assign):
-            value = text_of(statement.value)
-            for target in statement.targets:
-                if isinstance(target, ast.Name) and value is not None:
-                    constants[target.id] = value
-
-    functions = {node.name: node for node in module.body if isinstance(node, ast.FunctionDef)}
-    tuples = {target.id: statement.value for statement in module.body
-              if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Tuple)
-              for target in statement.targets if isinstance(target, ast.Name)}
-
-    def helpers(call: ast.Call, text: str) -> list[str]:
-        """The source of the ``extra=`` functions of the module that the body calls."""
-        extra = next((k.value for k in call.keywords if k.arg == "extra"), None)
-        if isinstance(extra, ast.Name):
-            extra = tuples.get(extra.id)
-        names = [e.id for e in getattr(extra, "elts", []) if isinstance(e, ast.Name)]
-        used = [n for n in names if n in functions and re.search(rf"\b{n}\(", text)]
-        # A helper may call another helper: keep those too.
-        for n in list(used):
-            body = ast.get_source_segment(source, functions[n]) or ""
-            used += [m for m in names if m not in used and m in functions
-                     and re.search(rf"\b{m}\(", body)]
-        return [ast.get_source_segment(source, functions[n]) for n in names if n in used]
-
-    node = functions.get(name)
-    if node is None:
-        return None
-    for call in ast.walk(node):
-        if (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)
-                and call.func.attr == "reproduce" and call.args):
-            text = text_of(call.args[0])
-            if text:
-                text = textwrap.dedent(text).strip()
-                return "\n\n\n".join([*helpers(call, text), text])
-    return ast.get_source_segment(source, node)
-
-
-def verdict_text(claim: dict | None) -> str:
-    if claim is None:
-        return "– (not checked)"
-    if claim.get("kind", "documented") != "documented" and claim["verdict"] == "holds":
-        return f"{OBSERVED} {claim.get('observed') or 'recorded'}"
-    return f"{SYMBOLS[claim['verdict']]} {claim['verdict']}"
+PLURALS = {"stops holding": "stop holding", "starts holding": "start holding",
+           "fails differently": "fail differently", "records something else":
+           "record something else"}
 
 
 def outcome(claim: dict | None) -> str:
@@ -177,160 +130,393 @@ def outcome(claim: dict | None) -> str:
     return f"{claim['verdict']}|{claim.get('observed') or ''}"
 
 
+def symbol(claim: dict | None) -> str:
+    return "–" if claim is None else claim_symbol(claim)
+
+
+def claims_by_id(results: dict) -> dict[str, dict]:
+    return {claim["id"]: claim for claim in results["claims"] if worked_around(claim) is None}
+
+
 def cases_line(claim: dict) -> str:
     ran = [case for case in claim["cases"] if case["verdict"] != "skipped"]
     held = sum(case["verdict"] == "holds" for case in ran)
     return f"{held} of {len(ran)} cases hold" if ran else "no case ran"
 
 
-def summary(claim: dict | None) -> str:
-    if claim is None:
-        return "not checked in this results file"
-    case = telling_case(claim)
-    text = verdict_text(claim) + f" ({cases_line(claim)})"
-    if case is not None and case.get("message"):
-        text += f": {cell(headline(case['message']))}"
-    return text
+# -- recipes ---------------------------------------------------------------------------------
+@dataclass
+class Recipe:
+    """The code of verified workarounds that share their recipes, and what it was verified for."""
+
+    names: tuple[str, ...]  # the recipe functions a user calls
+    code: str | None  # None: a workaround of TO.json that this catalogue does not know
+    verified_by: list[str]  # workaround ids that hold in TO.json
+    claims: list[str]
+
+    @property
+    def title(self) -> str:
+        return ", ".join(f"`{name}`" for name in self.names)
 
 
-def first_code(claim: dict | None, path: Path) -> tuple[str, str] | None:
-    """(code, node id) of the first non-holding case with code."""
-    if claim is None:
-        return None
-    for case in claim["cases"]:
-        if case["verdict"] in NON_HOLDING:
-            code = case_body(case, path)
-            if code:
-                return code, case["nodeid"]
-    return None
+def recipe_code(workaround) -> str:
+    """The workaround's recipes as a user copies them: the modules they use imported, then the
+    functions (``recipe_source``)."""
+    source = workaround.recipe_source()
+    module_globals = workaround.recipes[0].__globals__
+    imports = []
+    for name in sorted(names_in(compile(source, "<recipe>", "exec"))):
+        module = module_globals.get(name)
+        if inspect.ismodule(module):
+            imports.append(f"import {module.__name__}" + (
+                f" as {name}" if name != module.__name__ else ""))
+    return "\n".join(imports) + "\n\n\n" + source if imports else source
 
 
-def short(text: str, width: int = 60) -> str:
-    text = cell(text)
-    return text if len(text) <= width else text[:width - 1].rstrip() + "…"
+def recipes_of(cause: findings.Cause, claims: list[str]) -> list[Recipe]:
+    """The recipes of the workarounds that hold on TO (``cause.workarounds``) for ``claims`` of
+    ``cause``, those that cover the most claims first."""
+    found: dict[tuple, Recipe] = {}
+    for name, claim_ids in cause.workarounds.items():
+        for claim_id in claim_ids:
+            if claim_id not in claims:
+                continue
+            workaround = next((workaround for workaround in WORKAROUNDS.values()
+                               if (workaround.target, workaround.name) == (claim_id, name)), None)
+            if workaround is None:
+                # The id as TO.json has it (harness/workarounds.holding took the name from it).
+                shown_as = f"workaround.{claim_id}.{name}"
+                key, code = (shown_as,), None
+            else:
+                shown_as = workaround.id
+                key = tuple(function.__name__ for function in workaround.recipes)
+                code = recipe_code(workaround)
+            recipe = found.setdefault(key, Recipe(key, code, [], []))
+            recipe.verified_by.append(shown_as)
+            if claim_id not in recipe.claims:
+                recipe.claims.append(claim_id)
+    return sorted(found.values(), key=lambda recipe: -len(recipe.claims))
 
 
-def fenced(code: str) -> str:
-    return f"```python\n{code}\n```"
+def without_recipe(changed: list[str], recipes: list[Recipe]) -> list[str]:
+    covered = {claim_id for recipe in recipes for claim_id in recipe.claims}
+    return [claim_id for claim_id in changed if claim_id not in covered]
 
 
-def change_kind(before: dict | None, after: dict | None) -> str:
-    if before is None or after is None:
-        return "checked on one side only"
-    if "skipped" in (before["verdict"], after["verdict"]):
-        return "skipped on one side"
-    was, now = before["verdict"] == "holds", after["verdict"] == "holds"
-    if was and not now:
-        return "stops holding"
-    if now and not was:
-        return "starts holding"
-    if before["verdict"] != after["verdict"]:
-        return "fails differently"
-    return "records something else"
+def tried(claim_id: str, to_data: dict) -> str:
+    """What was tried for a claim without a verified workaround on TO."""
+    checks = [claim for claim in to_data["claims"] if worked_around(claim) == claim_id]
+    if checks:
+        return "tried here, not holding: " + ", ".join(
+            f"`{claim['id']}` ({claim['verdict']})" for claim in checks)
+    return NO_WORKAROUND_CHECK.get(claim_id, "no workaround check yet")
 
 
-def workaround_block(claim_id: str, to_data: dict, to_name: str) -> str:
-    offered = workarounds(to_data).get(claim_id, [])
-    verified = [claim for claim in offered if claim["verdict"] == "holds"]
-    if not verified:
-        tried = ", ".join(f"`{claim['id']}` ({claim['verdict']})" for claim in offered)
-        return (f"**On {to_name}: no verified workaround**"
-                + (f" (tried here, not holding: {tried})." if tried else "."))
-    parts = []
-    for claim in verified:
-        nodeid = next((case["nodeid"] for case in claim["cases"]
-                       if case["verdict"] == "holds"), None)
-        code = check_code(nodeid) if nodeid else None
-        parts.append(f"**What to write on {to_name}**: `{claim['id']}`, {cell(claim['statement'])} "
-                     f"(✅ holds on {to_name}: {cases_line(claim)}; checked by `{nodeid}`)"
-                     + (f"\n\n{fenced(code)}" if code else ""))
-    return "\n\n".join(parts)
+# -- the report ------------------------------------------------------------------------------
+@dataclass
+class Group:
+    """A root cause of TO with the changed claims it explains and their recipes."""
 
-
-def claim_section(claim_id: str, before: dict | None, after: dict | None,
-                  sides: tuple[tuple[Path, dict], tuple[Path, dict]]) -> str:
-    (from_path, from_data), (to_path, to_data) = sides
-    from_name, to_name = side_name(from_data), side_name(to_data)
-    either = after or before
-    lines = [f"### `{claim_id}`: {verdict_text(before)} → {verdict_text(after)}",
-             f"{cell(either['statement'])} ({cell(either.get('source', ''))})",
-             f"- before, {from_name}: {summary(before)}",
-             f"- after, {to_name}: {summary(after)}"]
-    for name, data, claim in ((from_name, from_data, before), (to_name, to_data, after)):
-        if claim is not None and claim["verdict"] in NON_HOLDING:
-            implementation = data["implementation"]["name"]
-            if implementation in upstream.IMPLEMENTATIONS:
-                lines.append(f"- upstream, {name}: {upstream.summary(claim_id, implementation)}")
-    text = "\n".join(lines[:2]) + "\n\n" + "\n".join(lines[2:])
-    code = first_code(after, to_path) or first_code(before, from_path)
-    if code:
-        text += (f"\n\nThe code (`{code[1]}`, run the same way on each side, with the "
-                 "helpers of its "
-                 f"standalone script):\n\n{fenced(code[0])}")
-    if after is not None and after["verdict"] in NON_HOLDING:
-        text += "\n\n" + workaround_block(claim_id, to_data, to_name)
-    elif after is not None and after["verdict"] == "holds" and before is not None \
-            and before["verdict"] in NON_HOLDING:
-        text += f"\n\n**On {to_name}** the same code holds: nothing to change."
-    return text
+    cause: findings.Cause
+    claims: list[str]
+    recipes: list[Recipe]
 
 
 def render(before: tuple[Path, dict], after: tuple[Path, dict]) -> str:
     check_pair(before, after)
     (from_path, from_data), (to_path, to_data) = before, after
-    from_claims = {c["id"]: c for c in from_data["claims"] if not is_workaround(c)}
-    to_claims = {c["id"]: c for c in to_data["claims"] if not is_workaround(c)}
+    from_claims, to_claims = claims_by_id(from_data), claims_by_id(to_data)
     ids = list(dict.fromkeys([*from_claims, *to_claims]))
-    changed = [i for i in ids if outcome(from_claims.get(i)) != outcome(to_claims.get(i))]
-    unchanged = [i for i in ids if i not in changed]
+    changes = [Change(claim_id, from_claims.get(claim_id), to_claims.get(claim_id))
+               for claim_id in ids
+               if outcome(from_claims.get(claim_id)) != outcome(to_claims.get(claim_id))]
+    changed = {change.claim_id for change in changes}
+    unchanged = [claim_id for claim_id in ids if claim_id not in changed]
+    broken = [change.claim_id for change in changes if change.breaks]
+    groups = []
+    for cause in findings.causes(to_data):
+        claims = [claim_id for claim_id in cause.claims if claim_id in broken]
+        if claims:
+            groups.append(Group(cause, claims, recipes_of(cause, claims)))
     from_name, to_name = side_name(from_data), side_name(to_data)
+
     sections = [f"# Migrating stateful RNNs from {from_name} to {to_name}",
                 f"From `{from_path}` ({describe(from_data)}) to `{to_path}` "
-                f"({describe(to_data)}). Code blocks are the bodies of the suite's standalone "
-                "scripts (`<results>-repro/`): the user's code, run the same way on both sides; "
-                "a workaround is offered only where its own check holds on the TO side."]
-    for name, data in ((from_name, from_data), (to_name, to_data)):
-        if not data.get("complete", True):
-            sections.append(f"> ⚠ Incomplete results for {name}: the run stopped during "
-                            f"`{data.get('running')}`; claims it did not reach may be missing.")
-    counts = {}
-    for claim_id in changed:
-        kind = change_kind(from_claims.get(claim_id), to_claims.get(claim_id))
-        counts[kind] = counts.get(kind, 0) + 1
-    plural = {"stops holding": "stop holding", "starts holding": "start holding",
-              "fails differently": "fail differently", "records something else":
-              "record something else", "skipped on one side": "skipped on one side"}
-    sections.append(f"{len(ids)} claims: {len(changed)} change ("
-                    + ", ".join(f"{n} {plural.get(kind, kind) if n > 1 else kind}"
-                                for kind, n in counts.items())
-                    + f"), {len(unchanged)} unchanged." if changed
-                    else f"{len(ids)} claims, all unchanged.")
-    sections.append("## What changes")
-    if changed:
-        sections.append(table([{
-            "claim": f"`{claim_id}`",
-            "change": change_kind(from_claims.get(claim_id), to_claims.get(claim_id)),
-            from_name: short(verdict_text(from_claims.get(claim_id))),
-            to_name: short(verdict_text(to_claims.get(claim_id))),
-        } for claim_id in changed]))
-        sections += [claim_section(claim_id, from_claims.get(claim_id), to_claims.get(claim_id),
-                                   (before, after)) for claim_id in changed]
-    else:
-        sections.append("Nothing: every claim has the same verdict on both sides.")
-    sections += ["## Unchanged", unchanged_list(unchanged, from_claims, to_claims)]
+                f"({describe(to_data)}).",
+                *incomplete_warnings(from_data, to_data),
+                counts_line(ids, changes, unchanged),
+                f"## What does not hold on {to_name}, why, and what to write instead",
+                breaks_summary(groups, to_name, changes)]
+    starting = [change for change in changes if change.kind == "starts holding"]
+    if starting:
+        sections += [f"## What starts holding on {to_name}", fixed_list(starting, from_data)]
+    others = [change for change in changes
+              if not change.breaks and change.kind != "starts holding"]
+    if others:
+        sections += ["## Other changes", other_list(others)]
+    sections += ["## Benchmarks", benchmarks_section(from_data, to_data),
+                 f"## The alternatives: Keras {keras_release(to_data)} on each backend",
+                 alternatives_section(from_data, to_path, to_data)]
+    if groups:
+        sections += [f"## The root causes on {to_name} in detail",
+                     *causes_detail(groups, {c.claim_id: c for c in changes}, to_data,
+                                    to_name)]
+    sections += ["## Unchanged", unchanged_list(unchanged, from_claims)]
     return "\n\n".join(sections) + "\n"
 
 
-def describe(results: dict) -> str:
-    implementation = results["implementation"]
-    return (f"{implementation['name']}, keras {implementation.get('keras')}, "
-            f"{implementation.get('backend')} {implementation.get('backend_version')}")
+def incomplete_warnings(*sides: dict) -> list[str]:
+    return [f"> ⚠ Incomplete results for {side_name(data)}: the run stopped during "
+            f"`{data.get('running')}`; claims it did not reach may be missing."
+            for data in sides if not data.get("complete", True)]
 
 
-def unchanged_list(ids: list[str], from_claims: dict, to_claims: dict) -> str:
+def counts_line(ids: list[str], changes: list[Change], unchanged: list[str]) -> str:
+    if not changes:
+        return f"{len(ids)} claims, all unchanged."
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.kind] = counts.get(change.kind, 0) + 1
+    return (f"{len(ids)} claims: {len(changes)} change ("
+            + ", ".join(f"{n} {PLURALS.get(kind, kind) if n > 1 else kind}"
+                        for kind, n in counts.items())
+            + f"), {len(unchanged)} unchanged.")
+
+
+def breaks_summary(groups: list[Group], to_name: str, changes: list[Change]) -> str:
+    if not groups:
+        return "Nothing: every claim whose verdict changed holds here."
+    lines = [f"One line per root cause on {to_name} (the reason its baseline gives, or what the "
+             "failures say), with the claims it breaks and the recipes whose workaround check "
+             "holds there (their code is under the root causes in detail; a claim with cases of "
+             "several causes is under each):", ""]
+    kinds = {change.claim_id: change.kind for change in changes}
+    for index, group in enumerate(groups, 1):
+        stopped = sum(kinds[claim_id] == "stops holding" for claim_id in group.claims)
+        what = findings.plural(len(group.claims), "claim")
+        if stopped == len(group.claims):
+            what += " stops holding" if stopped == 1 else " stop holding"
+        elif stopped:
+            what += f" ({stopped} stop holding)"
+        instead = [f"{recipe.title} ({findings.plural(len(recipe.claims), 'claim')})"
+                   for recipe in group.recipes]
+        missing = without_recipe(group.claims, group.recipes)
+        if missing:
+            instead.append("no verified workaround for "
+                           + (findings.plural(len(missing), "claim") if instead
+                              else ", ".join(f"`{claim_id}`" for claim_id in missing)))
+        lines.append(f"{index}. **{cause_text(group.cause, CAUSE_WIDTH)}**: {what}; "
+                     f"write instead: {'; '.join(instead)}.")
+    return "\n".join(lines)
+
+
+def cause_text(cause: findings.Cause, width: int | None = None) -> str:
+    return cause.text if width is None else shorten(cause.text, width, placeholder=" …")
+
+
+def fixed_list(changes: list[Change], from_data: dict) -> str:
+    """The claims that start holding, by their root causes on the FROM side (causes that
+    explain the same claims share a line)."""
+    starting = [change.claim_id for change in changes]
+    by_claims: dict[tuple[str, ...], list[str]] = {}
+    for cause in findings.causes(from_data):
+        fixed = tuple(claim_id for claim_id in cause.claims if claim_id in starting)
+        if fixed:
+            by_claims.setdefault(fixed, []).append(f"**{cause_text(cause, CAUSE_WIDTH)}**")
+    return "The same code holds where the FROM side failed:\n\n" + "\n".join(
+        f"- {'; '.join(causes)}: " + ", ".join(f"`{claim_id}`" for claim_id in fixed)
+        + (" now holds" if len(fixed) == 1 else " now hold")
+        for fixed, causes in by_claims.items())
+
+
+def other_list(changes: list[Change]) -> str:
+    def shown(claim: dict | None) -> str:
+        if claim is None:
+            return "not checked"
+        # What a claim records (an observed claim's finding, the operations a sequence drew)
+        # is what changed where the verdict did not.
+        text = f"{claim_symbol(claim)} {claim['observed']}" if claim.get("observed") \
+            else claim_label(claim)
+        return shorten(text, MESSAGE_WIDTH, placeholder=" …")
+    return "\n".join(f"- `{change.claim_id}` ({change.kind}): {shown(change.before)} → "
+                     f"{shown(change.after)}" for change in changes)
+
+
+def unchanged_list(ids: list[str], from_claims: dict) -> str:
     if not ids:
         return "None."
     groups: dict[str, list[str]] = {}
     for claim_id in ids:
-        groups.setdefault(verdict_text(from_claims[claim_id]), []).append(f"`{claim_id}`")
+        groups.setdefault(claim_label(from_claims[claim_id]), []).append(f"`{claim_id}`")
     return "\n".join(f"- {label} on both: {', '.join(names)}" for label, names in groups.items())
+
+
+def causes_detail(groups: list[Group], changes: dict[str, Change], to_data: dict,
+                  to_name: str) -> list[str]:
+    sections, shown = [], {}
+    for index, group in enumerate(groups, 1):
+        lines = [f"### {index}. {cause_text(group.cause)}", ""]
+        for claim_id in group.claims:
+            change = changes[claim_id]
+            case = telling_case(change.after)
+            message = shorten(headline(case["message"]), MESSAGE_WIDTH, placeholder=" …") \
+                if case is not None and case.get("message") else ""
+            lines.append(f"- `{claim_id}` {change.arrow()} ({cases_line(change.after)})"
+                         + (f": {message}" if message else ""))
+        if group.cause.threads is not None:
+            lines += ["", "Upstream: " + findings.threads_text(group.cause.threads) + "."]
+        for recipe in group.recipes:
+            checks = ", ".join(f"`{workaround_id}`" for workaround_id in recipe.verified_by)
+            lines += ["", f"**Write instead: {recipe.title}**, for "
+                      + ", ".join(f"`{claim_id}`" for claim_id in recipe.claims)
+                      + f"; verified on {to_name} by {checks} (✅ holds)."]
+            if recipe.code is None:
+                lines.append("suites/claims.py has no such workaround any more: its recipe "
+                             "cannot be shown (the results are older than the catalogue).")
+            elif recipe.names in shown:
+                lines.append(f"The code is under root cause {shown[recipe.names]} above.")
+            else:
+                shown[recipe.names] = index
+                lines += ["", f"```python\n{recipe.code}\n```"]
+        missing = without_recipe(group.claims, group.recipes)
+        if missing:
+            lines += ["", f"**No verified workaround on {to_name}** for:"]
+            lines += [f"- `{claim_id}`: {tried(claim_id, to_data)}" for claim_id in missing]
+        sections.append("\n".join(lines))
+    return sections
+
+
+# -- benchmarks ------------------------------------------------------------------------------
+def same_machine(rows: list[dict]) -> bool:
+    environments = [row.get("environment") for row in rows]
+    if not all(isinstance(environment, dict) for environment in environments):
+        return False
+    return all(environments[0].get(key) is not None
+               and all(environment.get(key) == environments[0].get(key)
+                       for environment in environments) for key in MACHINE)
+
+
+def train_times(rows: list[dict]) -> tuple[str, list[list[float] | None]]:
+    """(unit, each row's training times in it): seconds where every row was timed on the same
+    machine and has its calibration, else units of each row's calibration workload."""
+    if same_machine(rows) and all(metrics.reference(row) is not None for row in rows):
+        return "s", [finite(metrics.samples(row, "train_seconds")) for row in rows]
+    return "÷ reference", [finite(metrics.relative_samples(row, "train_seconds")) for row in rows]
+
+
+def finite(values: list[float] | None) -> list[float] | None:
+    values = [value for value in values or [] if math.isfinite(value)]
+    return values or None
+
+
+def median(values: list[float] | None) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def before_after(was: float | None, now: float | None, unit: str = "") -> str:
+    unit = f" {unit}" if unit else ""
+    text = f"{number(was)}{unit} → {number(now)}{unit}"
+    return text + (f" (×{now / was:.2f})" if was and now is not None else "")
+
+
+def status(row: dict | None) -> str:
+    return "–" if row is None else str(row.get("status", "ok"))
+
+
+def benchmarks_section(from_data: dict, to_data: dict) -> str:
+    before, after = metrics.by_benchmark(from_data), metrics.by_benchmark(to_data)
+    if not before and not after:
+        return "Neither results file has benchmark rows."
+    rows = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key), after.get(key)
+        row = {"model": key[0], "recipe": key[1], "status": f"{status(old)} → {status(new)}"}
+        for metric, label in metrics.ACCURACY.items():
+            row[label] = before_after(metrics.median(old, metric), metrics.median(new, metric))
+        row["train time"] = train_change(old, new)
+        rows.append(row)
+    return ("Medians over the seeds, FROM → TO; one-step MSE and rollout RMSE are Keras's own "
+            "inference on the article's cosine series (each run's report has the figures). "
+            + TIMING_NOTE + "\n\n" + table(rows))
+
+
+def train_change(old: dict | None, new: dict | None) -> str:
+    if old is None or new is None:
+        return "–"
+    unit, (was, now) = train_times([old, new])
+    text = before_after(median(was), median(now), unit)
+    if was and now:
+        slower = median(now) > median(was)
+        real, _ = significant(now, was, slower, Tolerances().alpha)
+        text += (", slower" if slower else ", faster") if real else ", within chance"
+    return text
+
+
+# -- the alternatives ------------------------------------------------------------------------
+def alternatives_section(from_data: dict, to_path: Path, to_data: dict) -> str:
+    """The three Keras 3 backends of TO's release, from the results files beside TO.json."""
+    name = to_data["implementation"]["name"]
+    if name not in KERAS_3_BACKENDS:
+        return (f"{name} is not a Keras 3 backend: no alternatives compared (they are "
+                f"{', '.join(KERAS_3_BACKENDS)}).")
+    version = keras_release(to_data)
+    runs, notes = [], []
+    for backend in KERAS_3_BACKENDS:
+        path = Path(to_path).with_name(f"{backend}-{version}.json")
+        if backend == name:
+            runs.append((path if path.exists() else Path(to_path), to_data))
+            continue
+        if not path.exists():
+            notes.append(f"`{path}`: no such file")
+            continue
+        try:
+            data = load(path)
+        except ResultsError as error:
+            notes.append(f"not used: {error}")
+            continue
+        if release(data) != f"{backend}-{version}":
+            notes.append(f"`{path}`: not used, it is {side_name(data)}")
+            continue
+        runs.append((path, data))
+    from_holding = [claim_id for claim_id, claim in claims_by_id(from_data).items()
+                    if claim["verdict"] == "holds"]
+    benchmarks = [headline_row(data) for _, data in runs]
+    timed = [row for row in benchmarks if row is not None and metrics.reference(row) is not None
+             and metrics.samples(row, "train_seconds")]
+    unit, times = train_times(timed)
+    time_of = {id(row): median(values) for row, values in zip(timed, times)}
+    rows = [{**alternative_row(path, data, from_holding), f"{HEADLINE_MODEL} benchmark":
+             status(row), f"{HEADLINE_MODEL} one-step MSE":
+             number(metrics.median(row, "one_step_mse")),
+             f"{HEADLINE_MODEL} train time ({unit})": number(time_of.get(id(row)))}
+            for (path, data), row in zip(runs, benchmarks)]
+    timing = ("seconds, every run timed on the same machine" if unit == "s" else
+              "units of each run's calibration workload: not every run was timed on the same "
+              "machine")
+    text = (f"The claims of the Keras {version} runs beside `{to_path}` (workaround checks "
+            f"left out), against the {len(from_holding)} claims that hold on "
+            f"{side_name(from_data)}: how many still hold, and how many of those that break "
+            f"have a verified workaround on that backend; then the {HEADLINE_MODEL} model's "
+            f"benchmark (train time in {timing}).\n\n" + table(rows))
+    if notes:
+        text += "\n\nNot compared: " + "; ".join(notes) + "."
+    return text
+
+
+def alternative_row(path: Path, data: dict, from_holding: list[str]) -> dict:
+    claims = claims_by_id(data)
+    still = [claim_id for claim_id in from_holding
+             if claim_id in claims and claims[claim_id]["verdict"] == "holds"]
+    broken = [claim_id for claim_id in from_holding if claim_id in claims
+              and claims[claim_id]["verdict"] in NON_HOLDING]
+    fixed = holding(data["claims"])
+    return {"backend": side_name(data), "file": f"`{path}`",
+            "claims": verdict_tally(claim["verdict"] for claim in claims.values()),
+            "still hold": f"{len(still)} of {len(from_holding)}",
+            "break": f"{len(broken)}, {sum(claim_id in fixed for claim_id in broken)} with a "
+                     "verified workaround"}
+
+
+def headline_row(data: dict) -> dict | None:
+    return next((row for (model, _), row in metrics.by_benchmark(data).items()
+                 if model == HEADLINE_MODEL), None)

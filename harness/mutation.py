@@ -40,6 +40,13 @@ def load(path) -> dict:
 def section(score: dict | None) -> str:
     """How many of the faults planted by tests/test_mutants.py the suite killed, and each one."""
     if score is None:
+        return summary(score)
+    return summary(score) + "\n\n" + table(rows(score))
+
+
+def summary(score: dict | None) -> str:
+    """How many of the planted faults the suite killed, in one paragraph."""
+    if score is None:
         return ("Not measured: no mutation score file (`tests/test_mutants.py` writes "
                 "`reports/mutation-score.json`).")
     mutants = score["mutants"]
@@ -51,6 +58,15 @@ def section(score: dict | None) -> str:
     survivors = [mutant["mutant"] for mutant in mutants if not mutant["killed"]]
     if survivors:
         summary += f" Survived: {', '.join(survivors)}; the score must be 100 %."
+    if "sequence_must_catch" in score:
+        summary += (f" `sequence.any-order` alone caught {score['sequence_caught']} of the "
+                    f"{score['sequence_must_catch']} that break an operation it draws.")
+    return summary
+
+
+def rows(score: dict) -> list[dict]:
+    """One row per planted fault."""
+    mutants = score["mutants"]
     rows = [{
         "mutant": cell(mutant["mutant"]),
         "claim it breaks": cell(mutant["breaks"]),
@@ -61,11 +77,9 @@ def section(score: dict | None) -> str:
     if "sequence_must_catch" in score:
         # The state machine of sequence.any-order, run on its own per mutant: those whose bug
         # breaks an operation it draws must be caught by it too.
-        summary += (f" `sequence.any-order` alone caught {score['sequence_caught']} of the "
-                    f"{score['sequence_must_catch']} that break an operation it draws.")
         for row, mutant in zip(rows, mutants):
             outcome = mutant.get("sequence")
             row["caught by sequence.any-order"] = "not run" if outcome is None else (
                 mark(bool(outcome["caught"])) + (f" (draws {cell(outcome['drawn'])})"
                                                  if outcome["drawn"] else " (draws none of it)"))
-    return summary + "\n\n" + table(rows)
+    return rows

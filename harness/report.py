@@ -1,5 +1,7 @@
-"""The markdown report of one results file: environment, claims, benchmarks with their figures,
-the suite's timing and the suite's mutation score."""
+"""The markdown report of one results file, summary first: the verdict counts, the findings by
+root cause with their workarounds and upstream threads, the benchmarks with their figures; then
+the details, collapsed: environment, claims, workarounds, the suite's timing and mutation score,
+and every non-holding case."""
 
 from __future__ import annotations
 
@@ -7,15 +9,13 @@ import os
 import re
 from pathlib import Path, PurePosixPath
 
-import pandas as pd
-
 from fixtures.cosine import HORIZON
-from harness import mutation, workarounds
+from harness import findings, mutation, repro, workarounds
 from harness.markdown import (
     LEGEND,
-    OBSERVED,
     SYMBOLS,
     cell,
+    claim_label,
     column_name,
     headline,
     mark,
@@ -23,15 +23,27 @@ from harness.markdown import (
     spread,
     table,
     telling_case,
+    verdict_counts,
+    verdict_label,
 )
 from harness.metrics import diagnostic, median, relative_median
 from harness.paths import PROJECT_ROOT
-from harness.results import NON_HOLDING, RECORDED_KINDS, row_kind
+from harness.results import NON_HOLDING, row_kind
 from suites import upstream
 
 
 def anchor(nodeid: str) -> str:
     return "case-" + re.sub(r"[^a-z0-9]+", "-", nodeid.lower()).strip("-")
+
+
+def report_path(results_path) -> Path:
+    """Where the report of a results file is published: ``reports/<stem>.md`` for
+    ``reports/results/<stem>.json``; beside any other results file, as ``harness report``
+    writes it by default."""
+    results_path = Path(results_path)
+    if results_path.parent.name == "results":
+        return results_path.parent.parent / f"{results_path.stem}.md"
+    return results_path.with_suffix(".md")
 
 
 def render(results: dict, output: Path, score: dict | None = None) -> str:
@@ -42,6 +54,7 @@ def render(results: dict, output: Path, score: dict | None = None) -> str:
     report says the mutation score was not measured.
     """
     name = results["implementation"]["name"]
+    claims = results["claims"]
     sections = [f"# Stateful RNN conformance: {column_name(results)}"]
     if not results.get("complete", True):
         sections.append(
@@ -50,18 +63,64 @@ def render(results: dict, output: Path, score: dict | None = None) -> str:
             + "; the verdicts below cover only the cases that ran."
         )
     sections += [
-        "## Environment", environment_table(results),
-        "## Claims", verdict_counts(results["claims"]), LEGEND,
-        claims_table(results["claims"], name),
+        "## Summary", summary(results),
+        "## Findings by root cause", findings_section(results),
         "## Benchmarks", benchmarks_table(
             [row for row in results.get("benchmarks", []) if row_kind(row) == "benchmark"],
             name, Path(output).parent),
-        "## Suite timing", suite_timing(results),
-        "## Mutation score", mutation.section(score),
-        "## Workarounds", workarounds.section(results["claims"]),
-        "## Non-holding cases", non_holding_cases(results["claims"]),
+        "## Details",
+        details("Environment", environment_table(results)),
+        details(f"Claims: one row each ({len(claims)})", claims_table(claims, name)),
+        details("Workarounds", workarounds.section(claims)),
+        details("Suite timing", suite_timing(results)),
+        details("Mutation score", mutation.section(score)),
+        non_holding_cases(claims, results_location(output)),
     ]
     return "\n\n".join(sections) + "\n"
+
+
+def details(title: str, body: str) -> str:
+    """``body`` collapsed under ``title`` (blank lines around it, so its markdown renders)."""
+    return f"<details><summary>{title}</summary>\n\n{body}\n\n</details>"
+
+
+def summary(results: dict) -> str:
+    """How many claims and cases hold, fail, error...; whether the baseline expected what does
+    not hold; the legend of the symbols; the versions in one line."""
+    claims = results["claims"]
+    cases = [case for claim in claims for case in claim["cases"]]
+    paragraphs = [f"{len(claims)} claims: {verdict_counts(claim['verdict'] for claim in claims)}.",
+                  f"{len(cases)} cases: {verdict_counts(case['verdict'] for case in cases)}."]
+    not_holding = [case for case in cases if case["verdict"] in NON_HOLDING]
+    unexpected = sum(not case.get("expected") for case in not_holding)
+    baseline = results.get("suite", {}).get("baseline")
+    if not_holding and baseline is None:
+        paragraphs.append("The run had no baseline: no case's finding is diagnosed yet.")
+    elif unexpected:
+        paragraphs.append(f"⚠ {unexpected} of the {len(not_holding)} non-holding cases are not "
+                          f"in the baseline `{baseline}`: new findings.")
+    elif not_holding:
+        paragraphs.append(f"Every non-holding case is expected by the baseline `{baseline}`.")
+    implementation, environment = results["implementation"], results.get("environment", {})
+    versions = [f"keras {implementation.get('keras')} on {implementation.get('backend')} "
+                f"{implementation.get('backend_version')}", f"Python {environment.get('python')}",
+                environment.get("platform"), environment.get("created"),
+                f"project commit {environment.get('project_commit')}"]
+    paragraphs += [LEGEND, " · ".join(str(part) for part in versions if part)]
+    return "\n\n".join(paragraphs)
+
+
+def findings_section(results: dict) -> str:
+    causes = findings.causes(results)
+    if not causes:
+        return "None: every case that ran holds or was skipped."
+    has_baseline = results.get("suite", {}).get("baseline") is not None
+    return ("What does not hold, one line per root cause: the reason the baseline gives for its "
+            "cases (the team's diagnosis), or where a case has none, what its message says; the "
+            "claims it explains, the workaround checks that hold for them (a workaround is "
+            "offered only where its check holds) and the upstream threads that track it. Each "
+            "case's full message and reproduction are under Details.\n\n"
+            + "\n".join(f"- {findings.summary(cause, has_baseline)}" for cause in causes))
 
 
 def environment_table(results: dict) -> str:
@@ -83,12 +142,6 @@ def environment_table(results: dict) -> str:
                   for key, value in rows.items()])
 
 
-def verdict_counts(claims: list[dict]) -> str:
-    counts = pd.Series([claim["verdict"] for claim in claims], dtype=object).value_counts()
-    parts = [f"{counts[v]} {SYMBOLS[v]} {v}" for v in SYMBOLS if v in counts]
-    return f"{len(claims)} claims: " + ", ".join(parts) + "."
-
-
 def claims_table(claims: list[dict], implementation: str | None = None) -> str:
     """One row per claim; with a built-in ``implementation``, a non-holding claim's upstream
     threads (suites/upstream.py) beside its verdict."""
@@ -97,8 +150,7 @@ def claims_table(claims: list[dict], implementation: str | None = None) -> str:
         implementation = None  # a user's implementation: nobody looked its findings up
     for claim in claims:
         case = telling_case(claim)
-        observed_kind = claim.get("kind", "documented") in RECORDED_KINDS and claim["verdict"] == "holds"
-        verdict = f"{OBSERVED} observed" if observed_kind else f"{SYMBOLS[claim['verdict']]} {claim['verdict']}"
+        verdict = claim_label(claim)
         if case is not None and case.get("expected"):
             verdict += " (expected)"
         rows.append({
@@ -263,19 +315,36 @@ def suite_timing(results: dict) -> str:
     ])
 
 
-def non_holding_cases(claims: list[dict]) -> str:
+def results_location(output) -> str:
+    """The results file of the report written at ``output`` (``report_path``'s inverse), as the
+    command that writes its missing scripts names it: relative to the project where inside it."""
+    output = Path(output).resolve()
+    published = output.parent / "results" / f"{output.stem}.json"
+    path = published if published.is_file() else output.with_suffix(".json")
+    return (path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path).as_posix()
+
+
+def non_holding_cases(claims: list[dict], results_file: str = "RESULTS.json") -> str:
+    """Each non-holding case's full message, collapsed by claim; each case under its anchor.
+    The scripts are not kept with the results: each names the command that writes it."""
     sections = []
     for claim in claims:
-        for case in claim["cases"]:
-            if case["verdict"] not in NON_HOLDING:
-                continue
+        cases = [case for case in claim["cases"] if case["verdict"] in NON_HOLDING]
+        if not cases:
+            continue
+        parts = []
+        for case in cases:
             expected = (f" Expected by the baseline: {case.get('baseline_reason')}."
                         if case.get("expected") else "")
-            script = (f" Standalone reproduction: `{case['repro']}` (beside the results file; "
+            script = (f" Standalone reproduction: `{case['repro']}` (beside the results file, "
+                      f"written where missing by `{repro.write_command(results_file)}`; "
                       "exits 1 while this stands)." if case.get("repro") else "")
-            sections.append(
+            parts.append(
                 f'<a id="{anchor(case["nodeid"])}"></a>\n\n### `{case["nodeid"]}`\n\n'
-                f"Claim `{claim['id']}`: {SYMBOLS[case['verdict']]} {case['verdict']}.{expected}"
+                f"Claim `{claim['id']}`: {verdict_label(case['verdict'])}.{expected}"
                 f"{script}\n\n```text\n{case['message']}\n```"
             )
-    return "\n\n".join(sections) or "None: every case that ran holds or was skipped."
+        sections.append(details(
+            f"<code>{claim['id']}</code>: {claim_label(claim)}, {len(cases)} of "
+            f"{len(claim['cases'])} cases do not hold", "\n\n".join(parts)))
+    return "\n\n".join(sections) or "No non-holding case: every case that ran holds or was skipped."

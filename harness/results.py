@@ -15,6 +15,8 @@ One JSON object per run of the suite on one implementation::
                   "observed": str | None,   # observed and measured claims: what was seen
                   "workaround_for": str,    # only kind "workaround": the claim worked around
                   "cases": [{"nodeid", "outcome", "verdict", "message", "observed", "repro",
+                             "check",       # what made it: {"function": "module:name",
+                                            # "parameters": {...}} (harness/repro.py record)
                              "expected", "baseline_reason", "duration_s"}]}],
       "benchmarks": [...]            # rows of the cosine benchmarks, see suites/test_cosine.py:
                                      # kind "benchmark" (one per model and recipe) or
@@ -26,8 +28,9 @@ every part of it: the plugin, nox's record of a failed session and the tests' fa
 through them. A claim's verdict is the worst of its cases' verdicts in the order ``VERDICTS``; a
 claim with no case run is ``skipped``; a case whose check never reported (its process died,
 the run was interrupted) is ``error``, never ``holds``. ``repro`` is the path, relative to the results file, of
-the standalone script that reproduces a case that does not hold (``python -m harness repro``
-runs them all).
+the standalone script that reproduces a case that does not hold; ``check`` the check function
+and parameters it was made from, so that ``python -m harness repro`` writes it again where it is
+missing (the scripts are not committed) and runs them all.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from fixtures.inconclusive import Inconclusive  # noqa: F401 (what a check raises; the plugin maps it)
+
 SCHEMA_VERSION = 1
 # Worst first: a wrong value is the strongest finding, then a call that raised, then a case that
 # could not observe what its claim is about. A claim holds only when every case that ran holds.
@@ -45,12 +50,6 @@ NON_HOLDING = ("fails", "error", "inconclusive")
 # Claim kinds whose holding verdict is a record of what was seen (no promise to keep): reports
 # show what was observed instead of a tick. "documented" and "workaround" claims hold or not.
 RECORDED_KINDS = ("observed", "measured")
-
-
-class Inconclusive(Exception):
-    """Raised by a check whose precondition did not happen (the state was zero before the reset,
-    the perturbation never reached the later batch): its claim was not observed, so the case is
-    ``inconclusive``, never ``holds``."""
 
 
 class ResultsError(Exception):
@@ -84,7 +83,7 @@ def claim_record(claim, cases: list, verdict: str | None = None) -> dict:
 
 def case_record(nodeid: str, verdict: str | None, message: str = "", *,
                 outcome: str | None = None, observed: str | None = None,
-                repro: str | None = None, expected: bool = False,
+                repro: str | None = None, check: dict | None = None, expected: bool = False,
                 baseline_reason: str | None = None, duration_s: float = 0.0) -> dict:
     """One case; ``outcome`` is pytest's (passed, failed, skipped, error, xfailed, xpassed),
     by default the plain one of its verdict. The plugin starts a case with verdict None: a case
@@ -92,7 +91,7 @@ def case_record(nodeid: str, verdict: str | None, message: str = "", *,
     if outcome is None and verdict is not None:
         outcome = {"holds": "passed", "skipped": "skipped"}.get(verdict, "failed")
     return {"nodeid": nodeid, "outcome": outcome, "verdict": verdict, "message": message,
-            "observed": observed, "repro": repro, "expected": expected,
+            "observed": observed, "repro": repro, "check": check, "expected": expected,
             "baseline_reason": baseline_reason, "duration_s": duration_s}
 
 
@@ -230,7 +229,8 @@ PARTS = {
     "claim": ({"id": str, "statement": str, "verdict": str, "cases": list},
               {"kind": str, "source": str, "workaround_for": str, "observed": STRING_OR_NULL}),
     "case": ({"nodeid": str, "verdict": str, "message": str},
-             {"observed": STRING_OR_NULL, "repro": STRING_OR_NULL, "duration_s": (int, float)}),
+             {"observed": STRING_OR_NULL, "repro": STRING_OR_NULL, "check": (dict, type(None)),
+              "duration_s": (int, float)}),
     "benchmark row": ({}, {"kind": str, "model": str, "recipe": str, "status": str,
                            "claim": str, "figure": str, "target_mse": NUMBER_OR_NULL,
                            "dropout_floor_mse": NUMBER_OR_NULL}),

@@ -5,7 +5,7 @@ workaround check holds, the section says "none found" and names what was tried."
 
 from __future__ import annotations
 
-from harness.markdown import SYMBOLS, cell, headline, table, telling_case
+from harness.markdown import cell, headline, table, telling_case, verdict_label
 from harness.results import NON_HOLDING
 from suites.claims import CLAIMS, NO_WORKAROUND_CHECK
 
@@ -21,6 +21,17 @@ def worked_around(claim: dict) -> str | None:
     return known.workaround_for if known is not None else None
 
 
+def holding(claims: list[dict]) -> dict[str, list[str]]:
+    """Per claim worked around, the names of its workaround checks that hold in ``claims``
+    (``workaround.<claim>.<name>``: the name), in the run's order."""
+    found: dict[str, list[str]] = {}
+    for claim in claims:
+        target = worked_around(claim)
+        if target is not None and claim["verdict"] == "holds":
+            found.setdefault(target, []).append(claim["id"].removeprefix(f"workaround.{target}."))
+    return found
+
+
 def rows(claims: list[dict]) -> list[dict]:
     by_id = {claim["id"]: claim for claim in claims}
     groups: dict[str, list[dict]] = {}
@@ -32,7 +43,7 @@ def rows(claims: list[dict]) -> list[dict]:
     for target, workarounds in groups.items():
         original = by_id.get(target)
         ran = original is not None and original["verdict"] != "skipped"
-        original_verdict = f"{SYMBOLS[original['verdict']]} {original['verdict']}" if ran else "not run"
+        original_verdict = verdict_label(original["verdict"]) if ran else "not run"
         holding = [w for w in workarounds if w["verdict"] == "holds"]
         needed = original is None or original["verdict"] != "holds"
         for workaround in workarounds:
@@ -43,8 +54,7 @@ def rows(claims: list[dict]) -> list[dict]:
                 note = "not offered here: " + (headline(case["message"]) if case else "")
             found.append({"claim": target, "claim verdict": original_verdict,
                           "workaround": workaround["id"],
-                          "workaround verdict": f"{SYMBOLS[workaround['verdict']]} "
-                                                f"{workaround['verdict']}",
+                          "workaround verdict": verdict_label(workaround["verdict"]),
                           "note": cell(note)})
         if needed and ran and not holding:
             tried = ", ".join(f"`{w['id']}` ({w['verdict']})" for w in workarounds)
@@ -57,7 +67,7 @@ def rows(claims: list[dict]) -> list[dict]:
                 and claim["verdict"] in NON_HOLDING:
             tried = NO_WORKAROUND_CHECK.get(claim["id"])
             found.append({"claim": claim["id"],
-                          "claim verdict": f"{SYMBOLS[claim['verdict']]} {claim['verdict']}",
+                          "claim verdict": verdict_label(claim["verdict"]),
                           "workaround": "none found", "workaround verdict": "–",
                           "note": cell(f"no workaround check: {tried}" if tried
                                        else "no workaround check yet")})

@@ -3,10 +3,18 @@
 Tests name their claim with ``@pytest.mark.claim("id")``; the harness, the reports and the
 baseline files read the ids from here. ``kind`` says what a verdict means:
 ``documented`` (a promise of the docs or the article), ``observed`` (no promise exists; the suite
-records what happens) and ``measured`` (a figure from the benchmarks).
+records what happens) and ``measured`` (a figure from the benchmarks). A ``workaround`` claim is
+a finding's fix, checked like a claim: its entry in ``WORKAROUNDS`` below is all there is to it.
 """
 
-from dataclasses import dataclass
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fixtures import rnn
+from suites import recipes
+from suites.checks import (carry, convlstm, distribute, dtype, export, initial_state, learn,
+                           paths, reset, state, workarounds)
 
 DOCS_RNN = "Keras RNN layer docs, argument `stateful`"
 FAQ = "Keras FAQ, 'How can I use stateful RNNs?'"
@@ -187,146 +195,334 @@ CLAIMS = {
               "Resetting a stateful ConvLSTM1D or ConvLSTM2D (the layer, or the model where it "
               "has a reset) returns its state to zero.",
               "Keras ConvLSTM1D/ConvLSTM2D docs, `stateful`; tensorflow/tensorflow#48863"),
-        # -- workarounds: kind="workaround", workaround_for=<claim> (test_workarounds.py) --
-        Claim("workaround.reset.model.walk-layers",
-              "In place of model.reset_states(): walking the model (nested models, both halves "
-              "of Bidirectional, RNN over stacked cells) and assigning zeros to every state "
-              "variable of every stateful layer zeroes every state, and the next call answers as "
-              "from the zero state.",
-              "keras-team/tf-keras#61 (the walk over layers and Bidirectional halves); "
-              "MITDeepLearning/introtodeeplearning#174; tensorflow/tensorflow#38403",
-              kind="workaround", workaround_for="reset.model"),
-        Claim("workaround.reset.fresh.walk-layers",
-              "After the walk-layers reset the outputs equal those of a freshly built model with "
-              "the same weights.", "keras-team/tf-keras#61",
-              kind="workaround", workaround_for="reset.fresh"),
-        Claim("workaround.reset.with-values.assign-states",
-              "In place of layer.reset_states(states=values): assigning each value to the "
-              "matching variable of layer.states sets the state, and the next batch starts "
-              "from it.", "keras-team/keras#8317, keras-team/keras#4379 (states set by hand)",
-              kind="workaround", workaround_for="reset.with-values"),
-        Claim("workaround.reset.stacked-cells.assign-zeros",
-              "RNN([cell, cell], stateful=True): assigning zeros to every cell's state variables "
-              "(layer.states flattened) resets it, and the next batch answers as the NumPy cells "
-              "from the zero state.", "tensorflow/tensorflow#28614, keras-team/tf-keras#61",
-              kind="workaround", workaround_for="reset.stacked-cells"),
-        Claim("workaround.setup.batch-size-required.input-batch-shape",
-              "In place of batch_input_shape=: keras.Input(batch_shape=...) as the first entry "
-              "of a Sequential model builds a stateful layer with a fixed batch size that "
-              "carries its state.", "keras-team/keras#20106, keras-team/keras#20327",
-              kind="workaround", workaround_for="setup.batch-size-required"),
-        Claim("workaround.setup.equal-batches.whole-batches",
-              "Data trimmed or padded to a multiple of the batch size (or batched by tf.data "
-              "with drop_remainder=True) reaches predict in whole batches only, and every real "
-              "sample's outputs carry the state as the NumPy cells do.",
-              "keras-team/keras#2030 (a batch size that divides the samples); "
-              "tf.data.Dataset.batch docs, `drop_remainder`",
-              kind="workaround", workaround_for="setup.equal-batches"),
-        Claim("workaround.setup.equal-batches.whole-batches-direct-calls",
-              "Data trimmed or padded to a multiple of the batch size and fed batch by batch "
-              "through model(batch) (inference only): the model answers whole batches of the "
-              "fixed size and every real sample's outputs carry the state as the NumPy cells do "
-              "(where predict carries no state).",
-              "keras-team/keras#2030; this suite's carry.index-i finding on keras-jax",
-              kind="workaround", workaround_for="setup.equal-batches"),
-        Claim("workaround.carry.index-i.direct-calls",
-              "In place of predict: model(batch) called batch by batch carries sample i's state "
-              "to sample i of the next batch, as the NumPy cells do.",
-              "Keras 3 on JAX carries state only through direct calls (this suite's finding; "
-              "not found upstream)",
-              kind="workaround", workaround_for="carry.index-i"),
-        Claim("workaround.carry.index-i.explicit-state",
-              "Training with the state as explicit inputs and outputs (a stateless layer with "
-              "return_state=True and initial_state inputs, the state carried by hand between "
-              "train_on_batch calls): the state fed to each step is the NumPy cells' carried from "
-              "zeros, each batch with the weights of its step, and every step updates the weights, "
-              "from the second step on differently than the same step from the zero state (the "
-              "torch training recipe, and JAX's training path).",
-              "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
-              "breaks autograd); Keras RNN docs, `initial_state` and `return_state`",
-              kind="workaround", workaround_for="carry.index-i"),
-        Claim("workaround.learn.cross-batch.explicit-state",
-              "Trained with the state as explicit inputs and outputs (carried by hand between "
-              "train_on_batch calls, zeroed at each epoch), an LSTM learns the moving average "
-              "that spans sub-sequences; without the carried state the same model cannot.",
-              "Keras example lstm_stateful.py; keras-team/keras#20875 (torch)",
-              kind="workaround", workaround_for="learn.cross-batch"),
-        Claim("workaround.carry.validation.separate-validation",
-              "In place of fit(validation_data=...): a callback that, at each epoch's end, saves "
-              "every state, evaluates the validation data trimmed to whole batches from the zero "
-              "state and puts the training state back: no partial batch reaches the model, each "
-              "validation answers as the NumPy cells from zeros, and training carries its own "
-              "state from epoch to epoch.",
-              "keras-team/keras#2849 (validation disturbs a stateful model's state), "
-              "keras-team/keras#9036 (partial validation batches); Keras Callback docs, "
-              "`on_epoch_end`", kind="workaround", workaround_for="carry.validation"),
-        Claim("workaround.reset.custom-initial.assign-initial",
-              "In place of reset_states() for a cell with its own get_initial_state: assigning "
-              "the cell's get_initial_state to layer.states (of the layer, or of every stateful "
-              "layer found by walking the model) gives the state of a freshly built layer and "
-              "of the stateless start, and the next batch starts from it.",
-              "tensorflow/tensorflow#42193 (a reset ignores get_initial_state); Keras RNN docs, "
-              "custom cells' `get_initial_state`",
-              kind="workaround", workaround_for="reset.custom-initial"),
-        # The model resets Keras 3 lacks, on Bidirectional, ConvLSTM and mixed precision: each
-        # claim's own model-reset case with the walk in place of model.reset_states().
-        *(Claim(f"workaround.{target}.walk-layers",
-                f"In place of model.reset_states(): zeros assigned to every state of every "
-                f"stateful layer found by walking the model clear {what}, as the claim's model "
-                f"reset promises.",
-                "the walk of workaround.reset.model.walk-layers (keras-team/tf-keras#61; "
-                "tensorflow/tensorflow#38403)",
-                kind="workaround", workaround_for=target)
-          for target, what in {
-              "bidirectional.reset": "both halves of a Bidirectional layer (all four states)",
-              "convlstm.reset": "a ConvLSTM1D's h and c",
-              "dtype.mixed-precision": "an LSTM's float16 state under mixed_float16, keeping its "
-                                       "dtype",
-          }.items()),
-        # Direct calls, the path on which Keras 3 on JAX carries the state: each one is the
-        # claim's own check with every batch fed by model(batch) (test_workarounds.py). The
-        # claim, and what its direct calls carry:
-        *(Claim(f"workaround.{target}.direct-calls",
-                f"In place of predict (inference only; evaluate and fit are not covered): "
-                f"model(batch) called batch by batch "
-                f"carries the state {path}, as the NumPy reference does.",
-                "Keras 3 on JAX carries state only through direct calls (this suite's finding; "
-                "not found upstream)", kind="workaround", workaround_for=target)
-          for target, path in {
-              "carry.long-range": "far enough that sample i+n*bs depends on sample i n batches "
-                                  "later (and not with a stateless layer)",
-              "carry.stacked": "of each layer of a stack of stateful layers",
-              "carry.unroll": "of an unroll=True layer",
-              "carry.go-backwards": "of a go_backwards=True layer (each batch read backwards)",
-              "bidirectional.carry": "of both halves of Bidirectional (the backward half read "
-                                     "backwards)",
-              "mask.keeps-state": "past masked steps, which leave it as it was",
-              "dropout.inference-carry": "of a layer with dropout and recurrent_dropout (no unit "
-                                         "dropped)",
-              "convlstm.carry": "of a ConvLSTM1D (h and c)",
-              "dtype.mixed-precision": "of an LSTM under the mixed_float16 policy (float16 "
-                                       "tolerance)",
-          }.items()),
-        Claim("workaround.carry.across-epochs.explicit-state",
-              "Training with the state as explicit inputs and outputs, carried by hand between "
-              "train_on_batch calls and not reset between epochs: the state fed to each step of "
-              "both epochs is the NumPy cells' carried from zeros over the data twice with no "
-              "reset in between, each batch with the weights of its step, and every step updates "
-              "the weights, from the second step on (the second epoch's first included) "
-              "differently than the same step from the zero state (in place of fit on a stateful "
-              "layer, which raises on torch).",
-              "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
-              "breaks autograd); Keras RNN docs, `initial_state` and `return_state`",
-              kind="workaround", workaround_for="carry.across-epochs"),
-        Claim("workaround.state.same-update.explicit-state",
-              "One SGD step from the zero state passed as explicit inputs (a stateless layer with "
-              "initial_state inputs) updates the weights as the stateless twin and as the mean "
-              "of the per-sample steps (in place of a stateful layer's step, which raises on "
-              "torch).",
-              "keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state update "
-              "breaks autograd)", kind="workaround", workaround_for="state.same-update"),
+        # -- where stateful models are deployed: export and distribution (test_export.py,
+        # test_distribute.py) --
+        Claim("export.saved-model.carry",
+              "A stateful model exported as a SavedModel (Keras 3 model.export(format="
+              "'tf_saved_model'), tf-keras model.export) and loaded with tf.saved_model.load "
+              "carries the state from one serve call to the next, as the Keras model does.",
+              "Keras Model.export docs (tf_saved_model, 'served via e.g. TensorFlow Serving'; "
+              "TensorFlow, JAX and Torch backends); tensorflow/tensorflow#34644, "
+              "tensorflow/serving#724"),
+        Claim("export.saved-model.reset",
+              "The exported SavedModel offers a way to start a stream afresh: a reset_states "
+              "endpoint, or its state variables among the loaded object's variables.",
+              "Keras FAQ, 'How can I use stateful RNNs?' (reset between independent "
+              "sequences); keras-team/keras#6321, tensorflow/serving#724"),
+        Claim("export.tflite.carry",
+              "The TFLite conversion of a stateful model (resource variables enabled) carries "
+              "the state across invoke calls, and reset_all_variables() starts afresh.",
+              "Keras Model.export docs (format='litert'); TensorFlow Lite converter, "
+              "`experimental_enable_resource_variables`; tensorflow/tensorflow#47813, "
+              "tensorflow/tensorflow#26786"),
+        Claim("export.onnx.carry",
+              "The ONNX export of a stateful model (model.export(format='onnx'), run with "
+              "onnxruntime) carries the state between runs or takes it as inputs and returns "
+              "it as outputs; answering every run as from the zero state is a failure.",
+              "Keras Model.export docs (format='onnx'); onnx/keras-onnx#620, onnx/onnx#3190"),
+        Claim("distribute.carry",
+              "Under data-parallel distribution over two devices (TensorFlow's "
+              "MirroredStrategy; keras.distribution.DataParallel on JAX) a stateful model "
+              "declared with its global batch size carries the state of sample i to sample i "
+              "of the next batch through predict and fit.",
+              "Keras distributed training guides (tf.distribute with Keras; "
+              "keras.distribution API); keras-team/keras#8397"),
     ]
 }
+
+
+# -- workarounds: a finding's fix, checked like a claim (suites/test_workarounds_<family>.py) ------
+# Each entry is the one place its id is written (``workaround.<target>.<name>``, derived): the
+# claim whose finding it works around, what it promises and where it comes from, the recipe a
+# user writes (suites/recipes.py, shown verbatim by the reports) and the check that verifies it:
+# the claim's own check called with the recipe where that check takes it as a parameter (a reset
+# recipe, the ``call`` entry point), else a check of its own (suites/checks/workarounds.py).
+# Its claim (kind "workaround", ``workaround_for`` the target) is added to CLAIMS below.
+@dataclass(frozen=True)
+class Workaround:
+    target: str
+    name: str
+    statement: str
+    source: str
+    recipes: tuple[Callable, ...]  # the user's code: functions of suites/recipes.py
+    check: Callable  # the check function that verifies it, run with ``parameters`` and a case's
+    family: str  # the test module that runs it: suites/test_workarounds_<family>.py
+    parameters: dict = field(default_factory=dict)  # what every case passes to ``check``
+    cases: dict = field(default_factory=lambda: {"": {}})  # case id -> its own parameters
+    slow: bool = False  # every case in the full suite only (ARCHITECTURE.md, "Two tiers")
+    timeout_s: int | None = None  # a case's own pytest-timeout, where the suite's is too short
+
+    @property
+    def id(self) -> str:
+        return f"workaround.{self.target}.{self.name}"
+
+    def recipe_source(self) -> str:
+        """The recipes' code as a user copies it: their source and that of every other recipe
+        they call, in the order of suites/recipes.py."""
+        needed, pending = {}, list(self.recipes)
+        while pending:
+            function = pending.pop()
+            if function.__name__ not in needed:
+                needed[function.__name__] = function
+                called = map(function.__globals__.get, names_in(function.__code__))
+                pending += [value for value in called if inspect.isfunction(value)
+                            and value.__module__ == "suites.recipes"]
+        return "\n\n".join(inspect.getsource(function) for function in
+                            sorted(needed.values(), key=lambda f: f.__code__.co_firstlineno))
+
+    def claim(self) -> Claim:
+        return Claim(self.id, self.statement, self.source, kind="workaround",
+                     workaround_for=self.target)
+
+
+def names_in(code) -> set:
+    """The global names a function's code uses, those of the functions and classes it defines
+    included."""
+    return set(code.co_names).union(*(names_in(const) for const in code.co_consts
+                                      if inspect.iscode(const)))
+
+
+def over_cells(**by_case):
+    """One case per cell, ``LSTM`` ..., or per cell and ``by_case`` key, ``LSTM-trim`` ...: the
+    cell and that key's parameters."""
+    return {f"{cell}-{key}" if by_case else cell: {"cell": cell, **by_case.get(key, {})}
+            for cell in rnn.CELLS for key in (by_case or [None])}
+
+
+def direct_calls(target, path, check, slow=False, **parameters):
+    """The claim's own check with every batch fed by a direct call (``entry_point="call"``), on
+    one cell: the path on which Keras 3 on JAX carries the state."""
+    return Workaround(
+        target, "direct-calls",
+        f"In place of predict (inference only; evaluate and fit are not covered): model(batch) "
+        f"called batch by batch carries the state {path}, as the NumPy reference does.",
+        "Keras 3 on JAX carries state only through direct calls (this suite's finding; not found "
+        "upstream)", (recipes.call_batch_by_batch,), check, "carry",
+        {**parameters, "entry_point": "call"}, slow=slow)
+
+
+def walk_layers(target, what, check, **parameters):
+    """The claim's own model-reset case with reset_all_states(model) in place of
+    model.reset_states() (Keras 3 has none), on one cell."""
+    return Workaround(
+        target, "walk-layers",
+        f"In place of model.reset_states(): zeros assigned to every state of every stateful "
+        f"layer found by walking the model clear {what}, as the claim's model reset promises.",
+        "the walk of workaround.reset.model.walk-layers (keras-team/tf-keras#61; "
+        "tensorflow/tensorflow#38403)", (recipes.reset_all_states,), check, "reset",
+        {**parameters, "reset": recipes.reset_all_states_of_model})
+
+
+EXPLICIT_STATE = (recipes.explicit_state_models, recipes.train_carrying_state)
+EXPLICIT_STATE_SOURCE = ("keras-team/keras#20875, keras-team/keras#20916 (torch: in-place state "
+                         "update breaks autograd)")
+WHOLE_BATCHES = {"trim": {"prepare": recipes.trim_to_whole_batches},
+                 "pad": {"prepare": recipes.pad_to_whole_batches}}
+
+WORKAROUNDS = {workaround.id: workaround for workaround in [
+    # Slow: building this model and its first eager call take 10-20 s on JAX (well under 3 s on
+    # TensorFlow); the not-slow suite keeps the walk through workaround.reset.fresh.walk-layers.
+    Workaround("reset.model", "walk-layers",
+               "In place of model.reset_states(): walking the model (nested models, both halves "
+               "of Bidirectional, RNN over stacked cells) and assigning zeros to every state "
+               "variable of every stateful layer zeroes every state, and the next call answers "
+               "as from the zero state.",
+               "keras-team/tf-keras#61 (the walk over layers and Bidirectional halves); "
+               "MITDeepLearning/introtodeeplearning#174; tensorflow/tensorflow#38403",
+               (recipes.reset_all_states,), workarounds.nested_model_reset, "reset",
+               {"reset": recipes.reset_all_states_of_model}, slow=True),
+    Workaround("reset.fresh", "walk-layers",
+               "After the walk-layers reset the outputs equal those of a freshly built model with "
+               "the same weights.", "keras-team/tf-keras#61",
+               (recipes.reset_all_states,), workarounds.fresh_by_direct_calls, "reset",
+               {"reset": recipes.reset_all_states_of_model}, over_cells()),
+    Workaround("reset.with-values", "assign-states",
+               "In place of layer.reset_states(states=values): assigning each value to the "
+               "matching variable of layer.states sets the state, and the next batch starts "
+               "from it.", "keras-team/keras#8317, keras-team/keras#4379 (states set by hand)",
+               (recipes.assign_states,), reset.reset_with_values, "reset",
+               {"reset_to": recipes.assign_states_of_layer}, over_cells()),
+    Workaround("reset.stacked-cells", "assign-zeros",
+               "RNN([cell, cell], stateful=True) fed by direct calls carries each cell's state "
+               "as the NumPy cells, and assigning zeros to every cell's state variables "
+               "(layer.states flattened), in place of layer.reset_states(), returns every cell's "
+               "state to zero.",
+               "tensorflow/tensorflow#28614, keras-team/tf-keras#61",
+               (recipes.zero_states,), paths.stacked_cells, "reset",
+               {"entry_point": "call", "reset": recipes.zero_states_of_layer}, over_cells()),
+    Workaround("setup.batch-size-required", "input-batch-shape",
+               "In place of batch_input_shape=: keras.Input(batch_shape=...) as the first entry "
+               "of a Sequential model builds a stateful layer with a fixed batch size that "
+               "carries its state.", "keras-team/keras#20106, keras-team/keras#20327",
+               (recipes.sequential_with_batch_shape,),
+               workarounds.sequential_input_batch_shape,
+               "setup", cases=over_cells()),
+    Workaround("setup.equal-batches", "whole-batches",
+               "Data trimmed or padded to a multiple of the batch size (or batched by tf.data "
+               "with drop_remainder=True) reaches predict in whole batches only, and every real "
+               "sample's outputs carry the state as the NumPy cells do.",
+               "keras-team/keras#2030 (a batch size that divides the samples); "
+               "tf.data.Dataset.batch docs, `drop_remainder`",
+               (recipes.trim_to_whole_batches, recipes.pad_to_whole_batches,
+                recipes.whole_batches_dataset), workarounds.whole_batches, "setup",
+               cases=over_cells(**WHOLE_BATCHES,
+                                drop_remainder={"prepare": recipes.whole_batches_dataset})),
+    Workaround("setup.equal-batches", "whole-batches-direct-calls",
+               "Data trimmed or padded to a multiple of the batch size and fed batch by batch "
+               "through model(batch) (inference only): the model answers whole batches of the "
+               "fixed size and every real sample's outputs carry the state as the NumPy cells "
+               "do (where predict carries no state).",
+               "keras-team/keras#2030; this suite's carry.index-i finding on keras-jax",
+               (recipes.trim_to_whole_batches, recipes.pad_to_whole_batches,
+                recipes.call_batch_by_batch), workarounds.whole_batches_direct_calls, "setup",
+               cases=over_cells(**WHOLE_BATCHES)),
+    Workaround("carry.index-i", "direct-calls",
+               "In place of predict: model(batch) called batch by batch carries sample i's state "
+               "to sample i of the next batch, as the NumPy cells do.",
+               "Keras 3 on JAX carries state only through direct calls (this suite's finding; "
+               "not found upstream)",
+               (recipes.call_batch_by_batch,), carry.index_i, "carry",
+               {"batch_size": 3, "entry_point": "call"}, over_cells()),
+    # Slow: each case builds, compiles and traces the train and predict functions of two new
+    # models (2-20 s on tf-keras and JAX); the not-slow suite keeps direct-calls.
+    Workaround("carry.index-i", "explicit-state",
+               "Training with the state as explicit inputs and outputs (a stateless layer with "
+               "return_state=True and initial_state inputs, the state carried by hand between "
+               "train_on_batch calls): the state fed to each step is the NumPy cells' carried "
+               "from zeros, each batch with the weights of its step, and every step updates the "
+               "weights, from the second step on differently than the same step from the zero "
+               "state (the torch training recipe, and JAX's training path).",
+               EXPLICIT_STATE_SOURCE + "; Keras RNN docs, `initial_state` and `return_state`",
+               EXPLICIT_STATE, workarounds.explicit_state_training, "training",
+               cases=over_cells(), slow=True),
+    # 480 eager training steps: 30-180 s on keras-torch, more under load.
+    Workaround("learn.cross-batch", "explicit-state",
+               "Trained with the state as explicit inputs and outputs (carried by hand between "
+               "train_on_batch calls, zeroed at each epoch), an LSTM learns the moving average "
+               "that spans sub-sequences; without the carried state the same model cannot.",
+               "Keras example lstm_stateful.py; keras-team/keras#20875 (torch)",
+               EXPLICIT_STATE, learn.cross_batch, "training",
+               # The task of learn.cross-batch (the same window and sub-sequence length) with
+               # more streams and a shorter series: the same number of samples in a quarter of
+               # the training steps, since the recipe's eager steps cost 50-150 ms each on torch.
+               {"train": workarounds.train_explicit_state, "streams": 32, "length": 120,
+                "timesteps": 2, "window": 6, "epochs": 8}, slow=True, timeout_s=1200),
+    # Slow: fit traces a train and a test function per model (3-10 s a case on tf-keras), as
+    # carry.validation's own checks.
+    Workaround("carry.validation", "separate-validation",
+               "In place of fit(validation_data=...): a callback that, at each epoch's end, saves "
+               "every state, evaluates the validation data trimmed to whole batches from the "
+               "zero state and puts the training state back: no partial batch reaches the model, "
+               "each validation answers as the NumPy cells from zeros, and training carries its "
+               "own state from epoch to epoch.",
+               "keras-team/keras#2849 (validation disturbs a stateful model's state), "
+               "keras-team/keras#9036 (partial validation batches); Keras Callback docs, "
+               "`on_epoch_end`",
+               (recipes.separate_validation,), workarounds.separate_validation_training, "carry",
+               cases=over_cells(), slow=True),
+    Workaround("reset.custom-initial", "assign-initial",
+               "In place of reset_states() for a cell with its own get_initial_state: assigning "
+               "the cell's get_initial_state to layer.states (of the layer, or of every stateful "
+               "layer found by walking the model) gives the state of a freshly built layer and "
+               "of the stateless start, and the next batch starts from it.",
+               "tensorflow/tensorflow#42193 (a reset ignores get_initial_state); Keras RNN docs, "
+               "custom cells' `get_initial_state`",
+               (recipes.reset_to_initial_states,), initial_state.reset_custom_initial, "reset",
+               cases=over_cells(layer={"reset": recipes.reset_layer_to_initial_states},
+                                model={"reset": recipes.reset_model_to_initial_states})),
+    # The model resets Keras 3 lacks, on Bidirectional, ConvLSTM and mixed precision.
+    walk_layers("bidirectional.reset", "both halves of a Bidirectional layer (all four states)",
+                paths.bidirectional_reset, cell="LSTM"),
+    walk_layers("convlstm.reset", "a ConvLSTM1D's h and c", convlstm.convlstm_reset,
+                name="ConvLSTM1D"),
+    walk_layers("dtype.mixed-precision", "an LSTM's float16 state under mixed_float16, keeping "
+                "its dtype", dtype.mixed_precision_reset, cell="LSTM"),
+    # Direct calls on the paths where Keras 3 on JAX carries through nothing else. Slow: the
+    # cases that take 3-6 s each on JAX (a ConvLSTM, a stateful and a stateless model fed four
+    # batches, dropout's eager calls); the not-slow suite keeps the other six (1.5-2.5 s).
+    direct_calls("carry.long-range", "far enough that sample i+n*bs depends on sample i n "
+                 "batches later (and not with a stateless layer)", carry.long_range, slow=True,
+                 cell="LSTM", n=3),
+    direct_calls("carry.stacked", "of each layer of a stack of stateful layers", carry.stacked,
+                 cell="LSTM"),
+    direct_calls("carry.unroll", "of an unroll=True layer", paths.unroll, cell="LSTM"),
+    direct_calls("carry.go-backwards", "of a go_backwards=True layer (each batch read "
+                 "backwards)", paths.go_backwards, cell="LSTM"),
+    direct_calls("bidirectional.carry", "of both halves of Bidirectional (the backward half "
+                 "read backwards)", paths.bidirectional_carry, cell="LSTM"),
+    direct_calls("mask.keeps-state", "past masked steps, which leave it as it was",
+                 paths.mask_keeps_state, cell="LSTM"),
+    direct_calls("dropout.inference-carry", "of a layer with dropout and recurrent_dropout (no "
+                 "unit dropped)", paths.dropout_inference_carry, slow=True, cell="LSTM"),
+    direct_calls("convlstm.carry", "of a ConvLSTM1D (h and c)", convlstm.convlstm_carry,
+                 slow=True, name="ConvLSTM1D"),
+    direct_calls("dtype.mixed-precision", "of an LSTM under the mixed_float16 policy (float16 "
+                 "tolerance)", dtype.mixed_precision_carry, cell="LSTM"),
+    # Slow: traces the train and step functions of two new models per cell (2-20 s on tf-keras
+    # and JAX), as workaround.carry.index-i.explicit-state.
+    Workaround("carry.across-epochs", "explicit-state",
+               "Training with the state as explicit inputs and outputs, carried by hand between "
+               "train_on_batch calls and not reset between epochs: the state fed to each step of "
+               "both epochs is the NumPy cells' carried from zeros over the data twice with no "
+               "reset in between, each batch with the weights of its step, and every step "
+               "updates the weights, from the second step on (the second epoch's first "
+               "included) differently than the same step from the zero state (in place of fit on "
+               "a stateful layer, which raises on torch).",
+               EXPLICIT_STATE_SOURCE + "; Keras RNN docs, `initial_state` and `return_state`",
+               EXPLICIT_STATE, workarounds.across_epochs_explicit_state,
+               "training", cases=over_cells(), slow=True),
+    Workaround("state.same-update", "explicit-state",
+               "One SGD step from the zero state passed as explicit inputs (a stateless layer "
+               "with initial_state inputs) updates the weights as the stateless twin and as the "
+               "mean of the per-sample steps (in place of a stateful layer's step, which raises "
+               "on torch).", EXPLICIT_STATE_SOURCE,
+               EXPLICIT_STATE, state.same_update, "training",
+               {"step": workarounds.explicit_state_sgd_step}, over_cells(), slow=True),
+    Workaround("export.saved-model.reset", "endpoint",
+               "An ExportArchive with a serve endpoint at the declared batch size, the state "
+               "variables tracked as a variable collection, and a reset_states endpoint that "
+               "assigns them zeros: the loaded SavedModel carries the state between serve calls "
+               "and, after reset_states(), answers the next chunk as from the zero state.",
+               "Keras ExportArchive docs (add_endpoint, add_variable_collection); "
+               "tensorflow/serving#724", (recipes.export_with_reset_endpoint,),
+               export.saved_model_reset, "export",
+               {"export": recipes.export_with_reset_endpoint}, over_cells()),
+    Workaround("export.onnx.carry", "explicit-state",
+               "A stateless twin of the stateful layer (same weights) taking the state as inputs "
+               "and returning it (initial_state, return_state=True), exported with "
+               "format='onnx': onnxruntime fed each run's state outputs answers every chunk as "
+               "the NumPy cells carried over the chunks.",
+               "onnx/onnx#3190, onnx/keras-onnx#620; Keras RNN docs, `initial_state` and "
+               "`return_state`", (recipes.export_onnx_explicit_state,), export.onnx_carry,
+               "export", {"export": recipes.export_onnx_explicit_state}, over_cells()),
+    Workaround("distribute.carry", "per-replica-batch",
+               "Under MirroredStrategy over two devices, the model declared with the batch size "
+               "each replica sees and fed the global batch carries sample i's state to sample i "
+               "of the next batch through predict and fit.",
+               "keras-team/keras#8397; TF distributed training guide (global batch split across "
+               "replicas)", (), distribute.carry, "distribute", {"per_replica_batch": True},
+               {f"{cell}-{entry_point}": {"cell": cell, "entry_point": entry_point}
+                for cell in rnn.CELLS for entry_point in ("predict", "fit")}, slow=True),
+]}
+
+CLAIMS.update((workaround.id, workaround.claim()) for workaround in WORKAROUNDS.values())
+
+
+def workaround_params(family: str) -> list:
+    """The cases of the workarounds run by suites/test_workarounds_<family>.py, as pytest
+    parameters ``(workaround, parameters)``, each marked with its claim (and ``slow``, its
+    timeout) and named ``<target>.<name>[-<case>]``."""
+    import pytest  # only the test modules ask; the harness reads the catalogue without it
+    return [
+        pytest.param(workaround, {**workaround.parameters, **parameters},
+                     id=workaround.id.removeprefix("workaround.") + (f"-{case}" if case else ""),
+                     marks=[pytest.mark.claim(workaround.id),
+                            *([pytest.mark.slow] if workaround.slow else []),
+                            *([pytest.mark.timeout(workaround.timeout_s)]
+                              if workaround.timeout_s else [])])
+        for workaround in WORKAROUNDS.values() if workaround.family == family
+        for case, parameters in workaround.cases.items()]
+
 
 
 # Findings with no workaround check: what was tried, shown by the reports' Workarounds section

@@ -42,7 +42,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
-import platform
 import re
 import time
 from pathlib import Path
@@ -53,7 +52,9 @@ import pytest
 from fixtures import cosine
 from fixtures.backends import backend_of, gpus, uncached_compilation, visible_devices
 from harness import results
-from harness.plugin import PROJECT_ROOT  # what report figure paths are relative to
+from harness.environment import environment as run_environment
+from harness.paths import PROJECT_ROOT  # what report figure paths are relative to
+from suites.checks import cosine as cosine_checks
 
 # Training-based: ``-m "not slow"`` leaves the conformance checks alone.
 # Training three seeds and timing the article's epochs takes minutes on a slow backend (about
@@ -178,11 +179,8 @@ def step_latency(benchmark, step, setup) -> dict:
 
 
 def environment(impl, keras) -> dict:
-    return {
-        "implementation": impl.name, **impl.versions(), "devices": visible_devices(keras),
-        "python": platform.python_version(), "numpy": np.__version__,
-        "platform": platform.platform(), "cpu_count": os.cpu_count(),
-    }
+    return {"implementation": impl.name, **impl.versions(), "devices": visible_devices(keras),
+            **run_environment()}
 
 
 def figure_path(impl, model) -> Path:
@@ -457,73 +455,28 @@ def test_cosine(keras, impl, benchmark, record_property, pytestconfig, model, re
 
 
 # -- measured claims --------------------------------------------------------------------------
-
-# What the standalone script of a model that could not be trained does: build the article's
-# model and train it one epoch on the cosine windows, as the benchmark's first step does.
-TRAINING_REPRO = """
-builder = {{"stateless": stateless_lstm, "stateful": stateful_lstm, "stacked": stacked_lstm,
-           "dense": dense_network}}[{model!r}]
-model = builder(keras)
-window, batch_size = model.input_shape[1], model.input_shape[0] or 32
-t = np.arange(800 + window)
-y = ((np.cos(2 * np.pi * t / 100) + 1) / 2).astype("float32")
-x = np.stack([y[i:i + window] for i in range(800)])[..., None]
-x, target = x[: len(x) // batch_size * batch_size], y[window: window + len(x) // batch_size * batch_size]
-model.compile(optimizer="adam", loss="mse")
-history = model.fit(x, target, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-expect(np.isfinite(history.history["loss"][-1]), "one epoch of training gives a finite loss")
-"""
-
-DIVERGED = (f"a one-step MSE above the series' variance ({cosine.variance():.3g}), a forecast "
-            f"leaving [{cosine.PLAUSIBLE_FORECAST[0]:g}, {cosine.PLAUSIBLE_FORECAST[1]:g}] or "
-            "a figure that is not finite")
-
+# The checks are in suites/checks/cosine.py; they judge what the benchmarks measured here.
 
 @pytest.mark.claim("train.instability")
 @pytest.mark.parametrize("model", list(cosine.MODELS))
-def test_train_instability(keras, impl, check, record_property, model):
-    """What the instability the article warns of amounts to with the fast recipe: the spread of
-    the one-step MSE and forecast RMSE over the seeds (largest over smallest), and how many
-    seeds diverged (``DIVERGED``). Fails when a seed diverged."""
-    check.reproduce(TRAINING_REPRO.format(model=model), extra=(
-        ("UNITS", cosine.UNITS), cosine.stateless_lstm, cosine.stateful_lstm, cosine.stacked_lstm,
-        cosine.dense_network))
+def test_train_instability(run_check, keras, impl, record_property, model):
     result = measured(keras, impl, model, "fast")
     row = result.row
-    if row["status"] == "error":
-        raise RuntimeError(f"no spread measured: training raised: {row['error']}")
-    spread = spread_of(row)
-    record_property("benchmark", results.measurement_row(
-        "train.instability", model, recipe="fast", seeds=row["seeds"], status=row["status"],
-        error=row["error"], **spread, diverged_seeds=row["diverged_seeds"], diverged_if=DIVERGED,
-        reference_seconds=row["reference_seconds"], environment=row["environment"]))
-    values = row["one_step_mse"]["values"]
-    low, high = spread["one_step_mse_range"]
-    check.observe(f"{model}: one-step MSE over {len(values)} seeds {low:.2g}–{high:.2g} "
-                  f"(max/min ×{spread['one_step_mse_max_over_min']:.3g}); "
-                  f"{len(result.diverged)} of {len(values)} seeds diverged")
-    if len(values) < 3:  # the suite's SEEDS: a spread needs three
-        raise RuntimeError(f"no spread measured: {len(values)} seeds, three or more needed")
-    check.that(not result.diverged, "; ".join(f"seed {seed} diverged: {why}"
-                                              for seed, why in result.diverged.items()),
-               f"no seed diverges ({DIVERGED})")
-
-
-def spread_of(row) -> dict:
-    """Each accuracy figure's range over the seeds and its largest value over its smallest."""
-    spread = {}
-    for key in ("one_step_mse", "rollout_rmse"):
-        low, high = row[key]["min"], row[key]["max"]
-        spread[f"{key}_range"] = [low, high]
-        spread[f"{key}_max_over_min"] = high / low if low else math.inf
-    return spread
+    figures = {key: row[key]["values"] for key in ("one_step_mse", "rollout_rmse")}
+    if row["status"] != "error":
+        record_property("benchmark", results.measurement_row(
+            "train.instability", model, recipe="fast", seeds=row["seeds"], status=row["status"],
+            error=row["error"], **cosine_checks.spread_of(figures),
+            diverged_seeds=row["diverged_seeds"], diverged_if=cosine_checks.DIVERGED,
+            reference_seconds=row["reference_seconds"], environment=row["environment"]))
+    run_check(cosine_checks.train_instability, model=model, figures=figures,
+              diverged=result.diverged,
+              training_error=row["error"] if row["status"] == "error" else None)
 
 
 @pytest.mark.claim("perf.cpu-vs-gpu")
 @pytest.mark.parametrize("model", list(cosine.MODELS))
-def test_cpu_vs_gpu(keras, impl, check, record_property, model):
-    """Training time on the CPU over training time on a GPU: the fast recipe, and one epoch of
-    the article's batch-1 recipe (where the article says the CPU may win)."""
+def test_cpu_vs_gpu(run_check, keras, impl, record_property, model):
     backend = backend_of(keras)
     devices = gpus(keras)
     if not devices:
@@ -539,20 +492,14 @@ def test_cpu_vs_gpu(keras, impl, check, record_property, model):
                     seconds[f"{label}/{device}"] = timed_training(keras, model, recipe)
             except Exception as error:  # recorded; the other timings still run
                 errors.append(f"{label} on {device}: {type(error).__name__}: {error}")
-    ratios = {label: seconds[f"{label}/cpu"] / seconds[f"{label}/gpu"] for label in recipes
-              if f"{label}/cpu" in seconds and f"{label}/gpu" in seconds}
+    ratios = cosine_checks.ratios_of(seconds)
     record_property("benchmark", results.measurement_row(
         "perf.cpu-vs-gpu", model, recipe="fast", seeds=[0],
         status="error" if errors else "ok", error="; ".join(errors)[:3000] or None,
         gpu=devices[0], train_seconds_by_device=seconds, cpu_over_gpu=ratios,
         cpu_faster={label: ratio < 1 for label, ratio in ratios.items()},
         reference_seconds=reference_seconds(), environment=environment(impl, keras)))
-    check.observe(f"{model}: CPU ÷ GPU training time " + ", ".join(
-        f"{label} {ratio:.2f}" for label, ratio in ratios.items()))
-    if errors:
-        raise RuntimeError("; ".join(errors))
-    check.that(all(math.isfinite(r) and r > 0 for r in ratios.values()), f"ratios {ratios}",
-               "positive, finite ratios of measured durations")
+    run_check(cosine_checks.cpu_vs_gpu, model=model, seconds=seconds, errors=errors)
 
 
 def device_scope(keras, device: str):

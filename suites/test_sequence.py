@@ -38,7 +38,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from fixtures import reference_cells, rnn
 from harness import baseline as baseline_file
-from harness.plugin import COLLECTOR
+from harness.stash import baseline_of
 
 LEARNING_RATE = 0.05
 # The default budget: a few short sequences per case, the same ones every run.
@@ -120,16 +120,19 @@ if all(not np.any(value) for value in loaded):
 # holding, sequence.any-order.beyond-known leaves that operation out (it would only shrink to a
 # known finding); sequence.any-order draws it all the same.
 COVERED_BY = {
-    "call": "suites/test_carry.py::test_index_i[{cell}-bs{bs}-call]",
-    "predict_on_batch": "suites/test_carry.py::test_index_i[{cell}-bs{bs}-predict_on_batch]",
-    "predict": "suites/test_carry.py::test_index_i[{cell}-bs{bs}-predict]",
-    "evaluate": "suites/test_carry.py::test_index_i[{cell}-bs{bs}-evaluate]",
-    "train_on_batch": "suites/test_carry.py::test_index_i[{cell}-bs{bs}-train_on_batch]",
-    "fit": "suites/test_carry.py::test_index_i[{cell}-bs{bs}-fit]",
-    "layer.reset_states": "suites/test_reset.py::test_layer_reset_states[{cell}]",
-    "model.reset_states": "suites/test_reset.py::test_model_reset_states[{cell}]",
-    "reset_states(states=...)": "suites/test_reset.py::test_reset_with_values[{cell}]",
-    "save and load": "suites/test_state.py::test_saved[{cell}]",
+    "call": ("carry.index-i", "suites/test_carry.py::test_index_i[{cell}-bs{bs}-call]"),
+    "predict_on_batch": ("carry.index-i",
+                         "suites/test_carry.py::test_index_i[{cell}-bs{bs}-predict_on_batch]"),
+    "predict": ("carry.index-i", "suites/test_carry.py::test_index_i[{cell}-bs{bs}-predict]"),
+    "evaluate": ("carry.index-i", "suites/test_carry.py::test_index_i[{cell}-bs{bs}-evaluate]"),
+    "train_on_batch": ("carry.index-i",
+                       "suites/test_carry.py::test_index_i[{cell}-bs{bs}-train_on_batch]"),
+    "fit": ("carry.index-i", "suites/test_carry.py::test_index_i[{cell}-bs{bs}-fit]"),
+    "layer.reset_states": ("reset.layer", "suites/test_reset.py::test_layer_reset_states[{cell}]"),
+    "model.reset_states": ("reset.model", "suites/test_reset.py::test_model_reset_states[{cell}]"),
+    "reset_states(states=...)": ("reset.with-values",
+                                 "suites/test_reset.py::test_reset_with_values[{cell}]"),
+    "save and load": ("state.saved", "suites/test_state.py::test_saved[{cell}]"),
 }
 
 
@@ -161,8 +164,9 @@ def unavailable(model, layer) -> dict[str, str]:
 
 
 def left_out_by_baseline(entries, cell, batch_size) -> list[str]:
-    return [operation for operation, nodeid in COVERED_BY.items()
-            if baseline_file.first_match(entries, nodeid.format(cell=cell, bs=batch_size))]
+    return [operation for operation, (claim_id, nodeid) in COVERED_BY.items()
+            if baseline_file.first_match(entries, nodeid.format(cell=cell, bs=batch_size),
+                                         claim_id)]
 
 
 class Failed(AssertionError):
@@ -346,7 +350,7 @@ def test_any_order_beyond_known(models, impl, keras, check, request, cell, batch
     layer's state and outputs are the NumPy model's."""
     model = models.model(cell, batch_size)
     missing = unavailable(model, rnn.rnn_layers(model)[0])
-    entries = request.config.stash[COLLECTOR].entries
+    entries = baseline_of(request.config)
     # With nothing known to leave out (no baseline, or one that lists no single-operation case
     # of an operation this implementation has) it draws what sequence.any-order draws: a
     # verdict of its own all the same, never a skip.

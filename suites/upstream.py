@@ -207,7 +207,73 @@ TORCH_MIXED_NOTE = ("under mixed_float16 a stateful LSTM or GRU on keras-torch s
                     "its state stays zero through call, predict, evaluate and fit, so the reset "
                     "cannot be observed")
 
+# Deployment (export and distribution), looked up on 2026-12-07.
+DYNAMIC_EXPORT = Thread(
+    "keras-team/keras", 19462, "Add support for dynamic dimensions with model export.", "merged",
+    relation="related", pull=True,
+    note="made the batch dimension dynamic in model.export, which a stateful layer refuses on JAX "
+         "and torch")
+JAX2TF_EXPORT = Thread(
+    "keras-team/keras", 19048, "JAX backend - exporting to TF savedmodel via JAX2TF errors",
+    "closed", relation="related")
+TORCH_ONNX_BATCH = Thread(
+    "keras-team/keras", 22076, "Symbolic shapes ignored when exporting to ONNX with Torch backend",
+    "closed", relation="related", note="an unknown batch dimension baked in as 1")
+TORCH_DYNAMIC = Thread("keras-team/keras", 22041, "Torch dynamic shapes", "merged",
+                       relation="related", pull=True)
+PURE_TF_STATEFUL = Thread(
+    "keras-team/keras", 6321, "Stateful LSTM in pure Tensorflow after training with Keras",
+    "closed", relation="related")
+MULTI_GPU_STATEFUL = Thread(
+    "keras-team/keras", 8397, "multi_gpu_model doesn't work with stateful models", "closed",
+    relation="related")
+SERVING_STATEFUL = Thread("tensorflow/serving", 724, "Add support for stateful models", "closed",
+                          relation="related")
+TFLITE_RESET = Thread(
+    "tensorflow/tensorflow", 47813, "Tensorflow lite lstm/bilstm reset variables why needed ?",
+    "closed", relation="related")
+TFLITE_RESET_ANDROID = Thread(
+    "tensorflow/tensorflow", 26786,
+    "[tflite][java] Interpreter.reset_all_variables() is not supported on Android.", "closed",
+    relation="related")
+TF_DISTRIBUTE_STATEFUL = Thread(
+    "tensorflow/tensorflow", 39098,
+    "Feature request for supporting stateful RNN with tf.distribute.Strategy", "closed")
+KERAS_ONNX_STATEFUL = Thread(
+    "onnx/keras-onnx", 620, "Behaviour of stateful RNN/LSTM/GRU in onnx", "open",
+    relation="related")
+ONNX_STATEFUL = Thread("onnx/onnx", 3190, "Stateful recursive models in ONNX", "closed",
+                       relation="related")
+TF2ONNX_ASSIGN = Thread(
+    "onnx/tensorflow-onnx", 1152,
+    "ValueError: Input 0 of node StatefulPartitionedCall was passed float", "closed",
+    relation="related", note="tf2onnx strips variable assignments; the state as extra inputs "
+                             "and outputs")
+EXPORT_SEARCHES = (
+    "stateful LSTM export SavedModel reset states serving",
+    "model.export stateful RNN batch size jax torch",
+    "stateful RNN onnx export state dropped",
+    "TFLite stateful LSTM reset_all_variables",
+    "stateful RNN tf.distribute MirroredStrategy batch size",
+)
+
+
 FINDINGS = [
+    Finding("export.saved-model.carry", ("keras-jax", "keras-torch"),
+            (DYNAMIC_EXPORT, JAX2TF_EXPORT, TORCH_DYNAMIC), EXPORT_SEARCHES,
+            note="the export traces an unknown batch dimension, which a stateful layer refuses"),
+    Finding("export.saved-model.reset", ("keras-tensorflow", "tf-keras"),
+            (SERVING_STATEFUL, PURE_TF_STATEFUL), EXPORT_SEARCHES),
+    Finding("export.tflite.carry", ("keras-tensorflow", "tf-keras"),
+            (TFLITE_RESET, TFLITE_RESET_ANDROID), EXPORT_SEARCHES),
+    Finding("export.onnx.carry", ("keras-tensorflow",),
+            (KERAS_ONNX_STATEFUL, ONNX_STATEFUL, TF2ONNX_ASSIGN), EXPORT_SEARCHES),
+    Finding("export.onnx.carry", ("keras-jax", "keras-torch"),
+            (DYNAMIC_EXPORT, TORCH_ONNX_BATCH), EXPORT_SEARCHES),
+    Finding("distribute.carry", ("tf-keras",), (TF_DISTRIBUTE_STATEFUL,), EXPORT_SEARCHES),
+    Finding("distribute.carry", ("keras-tensorflow",), (MULTI_GPU_STATEFUL,), EXPORT_SEARCHES,
+            note="each replica receives half the global batch, which the stateful layer refuses"),
+    Finding("distribute.carry", ("keras-jax",), (), JAX_SEARCHES, JAX_NOTE),
     Finding("reset.model", KERAS_3,
             RESET_THREADS, RESET_SEARCHES, note="Keras 3 models have no reset_states()"),
     Finding("reset.fresh", ("keras-tensorflow", "keras-torch"),

@@ -75,7 +75,8 @@ def timing(values):
 def row_environment(name="fake", keras="3.5.0"):
     return {"implementation": name, "keras": keras, "backend": "none", "backend_version": "0.0",
             "devices": ["/physical_device:CPU:0"], "python": "3.11.7", "numpy": "1.26.4",
-            "platform": "Linux", "cpu_count": 2}
+            "platform": "Linux", "cpu_count": 2, "machine": "x86_64", "project_commit": "abc1234",
+            "created": "2026-12-07T00:00:00+00:00"}
 
 
 def recipe_details(recipe="fast"):

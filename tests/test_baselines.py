@@ -1,10 +1,11 @@
 """The committed baselines (suites/baselines/): every expected-failure line can match a case of
 the suite, and every implementation has reference results that pass its own gate.
 
-A line matches a case when the case's node id fits its pattern and the case has a claim marker:
-cases without one never reach the results, so the gate would report the line as matching
-nothing on every run. The suite's node ids are worked out from its modules' parametrize marks,
-without collecting it (which would load a Keras per implementation).
+A line matches a case when it names the case's claim and a pattern its case id fits (or, in
+the old form, a pattern its node id fits) and the case has a claim marker: cases without one
+never reach the results, so the gate would report the line as matching nothing on every run.
+The suite's node ids and their claims are worked out from its modules' parametrize and claim
+marks, without collecting it (which would load a Keras per implementation).
 """
 
 import importlib
@@ -23,8 +24,9 @@ BASELINES = sorted((PROJECT_ROOT / "suites" / "baselines").glob("*.txt"))
 PARAMETER_SET = type(pytest.param(None))
 
 
-def claimed(marks) -> bool:
-    return any(mark.name == "claim" for mark in marks)
+def claim_of(marks) -> str | None:
+    """The claim of the first claim marker among ``marks``, as ``get_closest_marker`` finds it."""
+    return next((mark.args[0] for mark in marks if mark.name == "claim"), None)
 
 
 def default_id(value, argname: str, index: int) -> str:
@@ -34,8 +36,8 @@ def default_id(value, argname: str, index: int) -> str:
     return getattr(value, "__name__", f"{argname}{index}")
 
 
-def parameters(mark) -> list[tuple[str, bool]]:
-    """(id, has a claim marker) of each parameter set of a parametrize mark."""
+def parameters(mark) -> list[tuple[str, str | None]]:
+    """(id, claim of its marker or None) of each parameter set of a parametrize mark."""
     argnames = mark.args[0]
     names = [name.strip() for name in argnames.split(",")] if isinstance(argnames, str) \
         else list(argnames)
@@ -54,13 +56,13 @@ def parameters(mark) -> list[tuple[str, bool]]:
             parts = [ids(item) if callable(ids) else None for item in value]
             explicit = "-".join(part if part is not None else default_id(item, name, index)
                                 for part, item, name in zip(parts, value, names))
-        found.append((str(explicit), claimed(marks)))
+        found.append((str(explicit), claim_of(marks)))
     return found
 
 
-def suite_cases() -> dict[str, bool]:
-    """Every node id of the suite (article recipes included), and whether it has a claim
-    marker."""
+def suite_cases() -> dict[str, str | None]:
+    """Every node id of the suite (article recipes included), and the claim of its claim marker
+    (None without one)."""
     cases = {}
     for path in sorted((PROJECT_ROOT / "suites").glob("test_*.py")):
         module = importlib.import_module(f"suites.{path.stem}")
@@ -71,22 +73,23 @@ def suite_cases() -> dict[str, bool]:
                 continue
             marks = getattr(function, "pytestmark", [])
             # The decorator nearest the function comes first, as pytest joins the ids.
-            combos = [("", claimed(marks) or claimed(module_marks))]
+            # pytest's closest claim marker: the function's, a parameter's, then the module's.
+            combos = [("", claim_of(marks))]
             for mark in marks:
                 if mark.name == "parametrize":
                     combos = [(f"{before}-{after}" if before else after, was or now)
                               for (before, was), (after, now)
                               in itertools.product(combos, parameters(mark))]
-            for suffix, has_claim in combos:
+            for suffix, claim in combos:
                 nodeid = f"suites/{path.name}::{name}" + (f"[{suffix}]" if suffix else "")
-                cases[nodeid] = has_claim
+                cases[nodeid] = claim or claim_of(module_marks)
     return cases
 
 
-def lines_that_cannot_match(path: Path, cases: dict[str, bool]) -> list[str]:
+def lines_that_cannot_match(path: Path, cases: dict[str, str | None]) -> list[str]:
     wrong = []
     for entry in baseline.load(path):
-        matches = [nodeid for nodeid in cases if entry.matches(nodeid)]
+        matches = [nodeid for nodeid, claim in cases.items() if entry.matches(nodeid, claim)]
         if not matches:
             wrong.append(f"{path.name}:{entry.line}: {entry.pattern} matches no test of the suite")
         elif not any(cases[nodeid] for nodeid in matches):
@@ -99,11 +102,12 @@ class TestSuiteCases:
     """The node ids worked out from the marks are pytest's."""
 
     def test_ids_of_real_runs(self):
-        """Every case of the reference results is a worked-out id with its claim marker."""
+        """Every case of the reference results is a worked-out id with its claim."""
         cases = suite_cases()
-        ran = {case["nodeid"] for path in BASELINES for claim in
+        ran = {(case["nodeid"], claim["id"]) for path in BASELINES for claim in
                load(path.with_suffix(".json"))["claims"] for case in claim["cases"]}
-        assert [] == sorted(nodeid for nodeid in ran if not cases.get(nodeid))
+        assert [] == sorted((nodeid, claim_id, cases.get(nodeid)) for nodeid, claim_id in ran
+                            if cases.get(nodeid) != claim_id)
 
     def test_stacked_parametrize_ids(self):
         """Ids of stacked parametrize marks join nearest-first, with the marks' own ids."""
@@ -114,10 +118,10 @@ class TestSuiteCases:
         assert expected <= set(suite_cases())
 
     def test_claim_markers(self):
-        """A check has its claim marker, from the function or from its parameter; a benchmark
-        has none."""
+        """A check has its claim, from the function's marker or from its parameter's; a
+        benchmark has none."""
         cases = suite_cases()
-        assert (True, True, False) == (
+        assert ("carry.index-i", "setup.shuffle-default", None) == (
             cases["suites/test_carry.py::test_index_i[LSTM-bs1-fit]"],
             cases["suites/test_setup.py::test_fit_reorders[default]"],
             cases["suites/test_cosine.py::test_cosine[stacked-fast]"])

@@ -25,7 +25,7 @@ def claims_of(path: Path) -> dict[str, dict]:
 
 
 def summary_line(stdout: str, claim_id: str) -> str:
-    (line,) = [line for line in stdout.splitlines() if line.startswith(f"{claim_id} ")]
+    (line,) = [line for line in stdout.splitlines() if line.split()[:1] == [claim_id]]
     return line
 
 
@@ -54,7 +54,7 @@ def test_worker_that_dies_mid_case(tmp_path):
     assert ("holds", "passed", "") == verdicts["GRU-bs3-call]"]
     assert "error" == claim["verdict"]
     line = summary_line(completed.stdout, "carry.index-i")
-    assert "💥 error" in line and "1/2   held" in line and "the worker running it died" in line
+    assert "💥 error" in line and "1/2" in line.split() and "the worker running it died" in line
     report = path.with_suffix(".md").read_text()
     rows = [row for row in report.splitlines() if row.startswith("| carry.index-i ")]
     assert any("💥 error" in row and "the worker running it died" in row for row in rows), rows

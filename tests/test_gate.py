@@ -25,7 +25,8 @@ from tests.results_factory import (
 )
 
 REASON = "carry is broken upstream"
-ENTRY = f"{CARRY}  # {REASON}\n"
+ENTRY = f"carry.index-i  # {REASON}\n"
+NODE_ID_ENTRY = f"{CARRY}  # {REASON}\n"  # the old form, which keeps working
 NO_ENTRIES = "# no expected failures\n"
 FASTER = (5.0, 5.2, 5.4)  # half the default train times of the factory
 SLOWER = (20.0, 20.8, 21.6)  # twice them
@@ -63,6 +64,17 @@ class TestCases:
     def test_non_holding_case_with_entry_is_no_change(self):
         """A non-holding case that the baseline lists, failing as in the reference, is expected."""
         assert [] == changes_of(failing(), ENTRY, reference=failing())
+
+    def test_node_id_entry_still_expects_its_case(self):
+        """A baseline line of the old form, a node id pattern, expects its case as before."""
+        assert [] == changes_of(failing(), NODE_ID_ENTRY, reference=failing())
+
+    def test_claim_entry_names_only_its_claim(self):
+        """A line naming the case's id under another claim does not expect it: the case is
+        `!`, the line `x`."""
+        assert [("!", "fails, a claim without a baseline entry: row 0 started from zeros"),
+                ("x", "baseline line 1 matches no case in the results")] == changes_of(
+            failing(), f"reset.model[LSTM]  # {REASON}\n", reference=failing())
 
     def test_entry_whose_case_holds_is_fixed(self):
         """A baseline entry whose case holds now is reported fixed, marked `-`."""
@@ -425,11 +437,16 @@ class TestUpdatedEntries:
 
     def test_entry_still_matching_keeps_its_reason(self):
         """An entry whose case still does not hold stays as it was."""
-        assert [(CARRY, REASON)] == self.entries_after(failing(), ENTRY)
+        assert [("carry.index-i", REASON)] == self.entries_after(failing(), ENTRY)
+
+    def test_node_id_entry_is_rewritten_as_its_claim(self):
+        """A line of the old form is written again in the claim form, with its reason."""
+        assert [("carry.index-i", REASON)] == self.entries_after(failing(), NODE_ID_ENTRY)
 
     def test_new_non_holding_case_gets_a_todo_reason(self):
         """A non-holding case without an entry is added with a TODO and what was observed."""
-        expected = [(CARRY, "TODO: explain (added by gate --update: row 0 started from zeros)")]
+        expected = [("carry.index-i",
+                     "TODO: explain (added by gate --update: row 0 started from zeros)")]
         assert expected == self.entries_after(failing(), "")
 
     def test_fixed_entry_is_dropped(self):
@@ -437,9 +454,10 @@ class TestUpdatedEntries:
         assert [] == self.entries_after(results(), ENTRY)
 
     def test_wildcard_with_a_fixed_case_is_narrowed(self):
-        """A pattern matching a fixed case and a failing one becomes the failing node id."""
+        """A pattern matching a fixed case and a failing one becomes the failing case."""
         current = results(claims=[claim("reset.model", case(RESET), case(CARRY, "fails"))])
-        assert [(CARRY, "both broken")] == self.entries_after(current, "suites/*  # both broken")
+        assert [("reset.model[LSTM]", "both broken")] == self.entries_after(
+            current, "suites/*  # both broken")
 
 
 class TestMain:
@@ -513,8 +531,8 @@ class TestMain:
         directory, path = self.make_baseline(tmp_path, current, reference=results())
         code = main(["gate", "--baseline", str(directory), str(path), "--update"])
         entries = parse((directory / "fake.txt").read_text(encoding="utf-8"))
-        expected = [(CARRY, REASON),
-                    (RESET, "TODO: explain (added by gate --update: TypeError: b)")]
+        expected = [("carry.index-i", REASON),
+                    ("reset.model", "TODO: explain (added by gate --update: TypeError: b)")]
         assert (0, expected, current) == (
             code, [(entry.pattern, entry.reason) for entry in entries],
             json.loads((directory / "fake.json").read_text(encoding="utf-8")))
@@ -652,7 +670,7 @@ class TestMainBadInput:
     def test_corrupt_baseline_file(self, tmp_path, capsys):
         """A baseline .txt entry without a reason."""
         expected = (2, [f"error: {tmp_path / 'baseline' / 'fake.txt'}:1: entry has no reason "
-                        "('<node id>  # <reason>')"], "")
+                        "('<claim>[<case pattern>]  # <reason>')"], "")
         assert expected == self.gate_error(tmp_path, capsys, results(), baseline_text=CARRY)
 
     def test_corrupt_reference_file(self, tmp_path, capsys):

@@ -172,9 +172,9 @@ class TestUpstream:
             "[keras-team/keras#20106](https://github.com/keras-team/keras/issues/20106) (closed)")
         assert "" == rows["reset.layer"][3]
 
-    def test_comparison_footnotes(self):
+    def test_comparison_findings(self):
         text = compare.render([(DATA / "tf-keras-2.21.json", load(DATA / "tf-keras-2.21.json")),
                                (DATA / "keras-jax-3.15.json", load(DATA / "keras-jax-3.15.json"))])
-        footnote = next(line for line in text.splitlines()
-                        if line.startswith("[^") and "`carry.stacked`" in line)
-        assert footnote.endswith("(upstream: not found upstream)")
+        findings = text.split("## Findings by root cause", 1)[1].split("\n## ", 1)[0]
+        cause = next(item for item in findings.split("\n- ") if "`carry.stacked`" in item)
+        assert " ".join(cause.split()).endswith("upstream: not found upstream")

@@ -350,6 +350,28 @@ class TestBaseline:
         assert ["warning: 3 baseline lines match no case of this selection "
                 "(the first: line 3, 'test_checks.py::test_wrong_value')"] == warnings
 
+    @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+    def test_claim_lines(self, run, pytester, workers):
+        """Lines naming a claim (all its cases, or a pattern over its case ids) expect those
+        cases, serial and under pytest-xdist; one whose pattern fits no case is warned about."""
+        baseline = self.write_baseline(pytester, """
+            # implementation: fake
+            reset.layer  # known: returns 1
+            reset.fresh[]  # known: argument removed
+            reset.with-values[*]  # known: nothing to reset
+            reset.model[GRU]  # no such case
+        """)
+        path = pytester.path / "out.json"
+        result = run("--baseline", baseline, "--results", str(path), *workers)
+        data, claims = claims_of(path)
+        assert (0, [True, True, True], ["line 6: reset.model[GRU]"]) == (
+            result.ret,
+            [claims[claim_id]["cases"][0]["expected"]
+             for claim_id in ("reset.layer", "reset.fresh", "reset.with-values")],
+            data["suite"]["baseline_unmatched"])
+        result.stdout.fnmatch_lines(["warning: 1 baseline line matches no case of this selection "
+                                     "(the first: line 6, 'reset.model[GRU]')"])
+
     def test_baseline_of_another_implementation(self, run, pytester):
         """A baseline that names another implementation is refused with one line and exit 2."""
         baseline = self.write_baseline(pytester, """
@@ -417,29 +439,45 @@ class TestInterruption:
 
 
 class TestClaimsSummary:
-    """The claims summary at the end of a run: one line per claim, the same under xdist."""
+    """The claims summary at the end of a run: one row per claim, grouped by family, a tally last,
+    within the terminal's width; the same under xdist."""
 
     @staticmethod
     def summary(result) -> list[str]:
+        """The summary's lines: after its title, up to the next section."""
         lines = result.stdout.lines
-        start = next(i for i, line in enumerate(lines) if "claims on fake" in line)
-        return lines[start: start + 7]
+        start = next(i for i, line in enumerate(lines) if "claims on fake" in line) + 1
+        end = next((i for i in range(start, len(lines)) if lines[i].startswith("===")), len(lines))
+        return lines[start:end]
 
-    def test_lines(self, run, pytester):
-        """Holding, failing, erroring, expected and inconclusive claims each get their line."""
+    @staticmethod
+    def rows(lines) -> dict[str, str]:
+        return {line.split()[0]: line for line in lines if line.startswith("  ")}
+
+    def test_lines(self, run, pytester, monkeypatch):
+        """Holding, failing, erroring, expected and inconclusive claims each get their row, under
+        their family's tally, then the tally of all, the results file and the report."""
+        monkeypatch.setenv("COLUMNS", "120")
         baseline = pytester.path / "baseline.txt"
         baseline.write_text("test_checks.py::test_raises  # known: argument removed\n")
         result = run("--results", str(pytester.path / "out.json"), "--baseline", str(baseline))
+        assert any("claims on fake (keras 0.0, none 0.0)" in line for line in result.stdout.lines)
         lines = self.summary(result)
-        assert "claims on fake (keras 0.0, none 0.0)" in lines[0]
-        by_claim = {line.split()[0]: line for line in lines[1:6]}
-        assert "✅ holds" in by_claim["reset.model"] and "1/1   held" in by_claim["reset.model"]
+        by_claim = self.rows(lines)
+        assert "✅ holds" in by_claim["reset.model"] and by_claim["reset.model"].endswith(" 1/1 held")
         assert "❌ fails" in by_claim["reset.layer"]
         assert "1 not in the baseline; observed 1, expected 2" in by_claim["reset.layer"]
         assert "💥 error" in by_claim["reset.fresh"] and "expected; TypeError" in by_claim["reset.fresh"]
         assert "❔ inconclusive" in by_claim["reset.with-values"]
         assert "⏭ skipped" in by_claim["setup.shuffle-default"]
-        assert f"results: {pytester.path / 'out.json'}   report: {pytester.path / 'out.md'}" == lines[6]
+        assert [
+            "reset: 1 ✅ holds, 1 ❌ fails, 1 💥 error, 1 ❔ inconclusive",
+            "setup: 1 ⏭ skipped",
+            "5 claims: 1 ✅ holds, 1 ❌ fails, 1 💥 error, 1 ❔ inconclusive, 1 ⏭ skipped",
+            f"results: {pytester.path / 'out.json'}",
+            f"report:  {pytester.path / 'out.md'}",
+        ] == [line for line in lines if not line.startswith("  ")]
+        assert lines.index("setup: 1 ⏭ skipped") == lines.index(by_claim["setup.shuffle-default"]) - 1
         assert (pytester.path / "out.md").read_text().startswith("# Stateful RNN conformance: fake")
 
     def test_same_under_xdist(self, run, pytester):
@@ -453,3 +491,183 @@ class TestClaimsSummary:
         """-q keeps the summary, -qq drops it."""
         assert any("claims on fake" in line for line in run("-q").stdout.lines)
         assert not any("claims on fake" in line for line in run("-qq").stdout.lines)
+
+    @pytest.mark.parametrize("columns", [80, 60])
+    def test_fits_the_terminal(self, run, pytester, monkeypatch, columns):
+        """No line of the summary is wider than COLUMNS: the messages are cut, the claim ids, the
+        verdicts and the cases held are whole."""
+        from harness.summary import display_width
+
+        monkeypatch.setenv("COLUMNS", str(columns))
+        baseline = pytester.path / "baseline.txt"
+        baseline.write_text("test_checks.py::test_raises  # known: argument removed\n")
+        lines = self.summary(run("--baseline", str(baseline)))
+        assert max(display_width(line) for line in lines) <= columns, "\n".join(lines)
+        text = "\n".join(lines)
+        for claim_id, verdict, held in [
+                ("reset.model", "holds", "1/1"), ("reset.layer", "fails", "0/1"),
+                ("reset.fresh", "error", "0/1"), ("reset.with-values", "inconclusive", "0/1"),
+                ("setup.shuffle-default", "skipped", "0/1")]:
+            row = next(line for line in text.split(f"  {claim_id}")[1].splitlines() if line.strip())
+            assert [verdict, held] == row.split()[1:3], row
+        assert "1 not in the" in text and "…" in text  # a message cut, from its end
+
+    def test_skipped_row_aligned(self, pytester):
+        """⏭ is one column wide on a terminal where ✅ is two: the verdicts still line up."""
+        from harness.summary import display_width
+
+        pytester.makepyfile(test_setup_checks="""
+            import pytest
+
+            @pytest.mark.claim("setup.shuffle-false")
+            def test_holds():
+                pass
+
+            @pytest.mark.claim("setup.shuffle-default")
+            def test_skipped():
+                pytest.skip("not applicable")
+        """)
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE")
+        rows = self.rows(self.summary(result))
+        columns = {claim_id: display_width(row[:row.index(word)])
+                   for claim_id, row, word in [("setup.shuffle-false", rows["setup.shuffle-false"], "holds"),
+                                               ("setup.shuffle-default", rows["setup.shuffle-default"], "skipped")]}
+        assert columns["setup.shuffle-false"] == columns["setup.shuffle-default"], rows
+
+    def test_ascii_where_the_console_cannot_encode_the_symbols(self, run, monkeypatch):
+        """On a cp1252 console the marks are harness/markdown.py's ASCII ones, not escapes."""
+        monkeypatch.setenv("PYTHONIOENCODING", "cp1252")
+        lines = self.summary(run())
+        rows = self.rows(lines)
+        assert "[ok]" in rows["reset.model"] and "[FAIL]" in rows["reset.layer"]
+        assert "[skip]" in rows["setup.shuffle-default"]
+        assert not any("\\u" in line for line in lines), lines
+        assert any(line.startswith("5 claims: 1 [ok] holds, 1 [FAIL] fails") for line in lines)
+
+    def test_ascii_option(self, run):
+        """--ascii prints the ASCII marks where the console has the symbols."""
+        rows = self.rows(self.summary(run("--ascii")))
+        assert "[ok]" in rows["reset.model"] and "✅" not in rows["reset.model"]
+
+
+class TestFailureDisplay:
+    """A case that does not hold shows its claim message, the traceback only when asked for."""
+
+    @staticmethod
+    def failure(result, name: str) -> list[str]:
+        """The lines of the failure section of test ``name``."""
+        lines = result.stdout.lines
+        start = next(i for i, line in enumerate(lines) if line.strip("_ ") == name) + 1
+        end = next(i for i in range(start, len(lines)) if lines[i].startswith(("___", "===")))
+        return lines[start:end]
+
+    def test_claim_message_instead_of_the_traceback(self, checks_run):
+        """An error shows the claim, the versions, the exception and the suite's line it came
+        through; a wrong value the check's own message; no source lines of the framework."""
+        result, _ = checks_run
+        assert [
+            "[reset.fresh] on fake (keras 0.0, none 0.0)",
+            "  error: TypeError: no such argument",
+            '  at: raise TypeError("no such argument")  (test_checks.py:14)',
+            "  (the traceback: -v or --tb=long)",
+        ] == self.failure(result, "test_raises")
+        assert ["[reset.layer] on fake (keras 0.0, none 0.0)",
+                "  fails: observed 1, expected 2", "    assert 1 == 2"] == self.failure(
+            result, "test_wrong_value")[:3]
+        inconclusive = self.failure(result, "test_inconclusive")
+        assert inconclusive[0].startswith("[reset.with-values] on fake")
+        assert "Traceback" not in result.stdout.str() and "def test_" not in result.stdout.str()
+
+    def test_notes_follow_the_message(self, pytester):
+        """What was added to the exception on its way up (Hypothesis's falsifying example) is
+        shown after the claim message."""
+        pytester.makepyfile(test_noted="""
+            import pytest
+            from suites.check import Check
+            from tests.fake_impl import FAKE
+
+            @pytest.mark.claim("reset.layer")
+            def test_noted(request):
+                check = Check(request.node, FAKE, "tests.fake_impl:FAKE")
+                try:
+                    check.that(False, "1", "2")
+                except AssertionError as error:
+                    error.add_note("Falsifying example: run(steps=['call', 'predict'])")
+                    raise
+        """)
+        result = runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE")
+        lines = self.failure(result, "test_noted")
+        assert lines[0].startswith("[reset.layer] on fake")
+        assert lines[-2:] == ["  Falsifying example: run(steps=['call', 'predict'])",
+                              "  (the traceback: -v or --tb=long)"]
+
+    @pytest.mark.parametrize("option", ["-v", "--tb=long"])
+    def test_traceback_when_asked(self, run, option):
+        """-v or --tb=long: pytest's own report, with the check's source."""
+        result = run(option)
+        assert "    def test_raises():" in self.failure(result, "test_raises")
+
+
+class TestSplit:
+    """The plugin's jobs in their modules: the results collector only where it writes."""
+
+    def test_collector_only_where_results_are_written(self, pytester):
+        """Registered in the one process of a serial run and in a parallel run's controller,
+        never in its workers."""
+        pytester.makepyfile(test_where="""
+            import pytest
+
+            @pytest.mark.claim("reset.model")
+            @pytest.mark.parametrize("case", range(4))
+            def test_collector_not_in_a_worker(request, case):
+                collector = request.config.pluginmanager.get_plugin("stateful-rnn-results")
+                assert (collector is None) == hasattr(request.config, "workerinput")
+        """)
+        for workers in ([], ["-n", "2"]):
+            path = pytester.path / "out.json"
+            result = runpytest(pytester, "-p", "harness.plugin", "--impl", "tests.fake_impl:FAKE",
+                               "--results", str(path), *workers)
+            assert 0 == result.ret, result.stdout.str()
+            _, claims = claims_of(path)
+            assert ["holds"] * 4 == [case["verdict"] for case in claims["reset.model"]["cases"]]
+
+    def test_environment_block(self, checks_run):
+        """The results file's environment is harness/environment.py's, the one builder."""
+        from harness.environment import environment
+
+        _, path = checks_run
+        data, _ = claims_of(path)
+        assert set(environment()) == set(data["environment"])
+        assert {key: environment()[key] for key in ("python", "platform", "numpy", "project_commit")} == {
+            key: data["environment"][key] for key in ("python", "platform", "numpy", "project_commit")}
+
+
+class TestQuietStart:
+    """TensorFlow's start-up lines (absl's notice, oneDNN, cuda drivers; twice per process) are
+    not printed by a run, in its process or its pytest-xdist workers, unless the user asks."""
+
+    NOISE = ("absl::InitializeLog", "oneDNN custom operations", "Could not find cuda drivers")
+
+    @staticmethod
+    def run_suite(*args, **environment):
+        variables = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **environment}
+        for name in ("TF_CPP_MIN_LOG_LEVEL", "STATEFUL_RNN_IMPL"):
+            if name not in environment:
+                variables.pop(name, None)
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "suites/test_setup.py", *UNUSED_PLUGINS, "-p", "no:randomly",
+             "--impl", "keras-tensorflow", "--claim", "setup.shuffle-default", *args],
+            cwd=PROJECT_ROOT, env=variables, capture_output=True, text=True, timeout=300)
+
+    @pytest.mark.parametrize("workers", [["-n", "0"], ["-n", "2"]], ids=["serial", "xdist"])
+    def test_silent(self, workers):
+        completed = self.run_suite(*workers)
+        output = completed.stdout + completed.stderr
+        assert 0 == completed.returncode, output[-3000:]
+        assert "setup.shuffle-default" in completed.stdout  # it ran, with TensorFlow loaded
+        assert [line for line in output.splitlines() if any(noise in line for noise in self.NOISE)] == []
+
+    def test_the_users_level_is_kept(self):
+        """TF_CPP_MIN_LOG_LEVEL=0, set by the user: every line, as TensorFlow prints it."""
+        completed = self.run_suite("-n", "0", TF_CPP_MIN_LOG_LEVEL="0")
+        assert 2 == sum("oneDNN custom operations" in line for line in completed.stderr.splitlines())

@@ -51,6 +51,11 @@ def section(text: str, title: str) -> str:
     return text.split(f"{title}\n", 1)[1].split("\n#", 1)[0]
 
 
+def collapsed(text: str, title: str) -> str:
+    """The text of the ``<details>`` block whose summary is ``title``."""
+    return text.split(f"<details><summary>{title}</summary>\n", 1)[1].split("</details>", 1)[0]
+
+
 class TestHeadline:
     def test_observed_line_of_an_evidence_message(self):
         """A message from suites/check.py is summed up by its observed line."""
@@ -65,9 +70,81 @@ class TestHeadline:
         assert "" == markdown.headline("")
 
 
+class TestVerdicts:
+    """The one place a verdict's look is decided (harness/markdown.py)."""
+
+    def test_verdict_label(self):
+        """A verdict reads as its symbol and its word."""
+        assert ["✅ holds", "❌ fails", "💥 error", "❔ inconclusive", "⏭ skipped"] == [
+            markdown.verdict_label(verdict) for verdict in markdown.SYMBOLS]
+
+    def test_an_observation_is_a_magnifier(self):
+        """An observed claim that holds records what was seen: 🔎, not a tick."""
+        observed = claim("state.saved", case(RESET, observed="zeros"), kind="observed")
+        assert ("🔎", "🔎 observed") == (markdown.claim_symbol(observed),
+                                         markdown.claim_label(observed))
+
+    def test_a_failing_observation_is_a_failure(self):
+        """An observed claim that does not hold shows its verdict like any other."""
+        observed = claim("train.instability", case(RESET, "fails", MESSAGE), kind="measured")
+        assert ("❌", "❌ fails") == (markdown.claim_symbol(observed),
+                                      markdown.claim_label(observed))
+
+    def test_verdict_counts(self):
+        """Counts in the order of the symbols, the verdicts that did not occur left out."""
+        assert "2 ✅ holds, 1 💥 error" == markdown.verdict_counts(["error", "holds", "holds"])
+
+
+class TestTable:
+    def test_short_lines_keep_their_padding(self):
+        """A table whose lines fit lines its columns up."""
+        assert ["| a   | b   |", "|-----|-----|", "| x   | yyy |"] == markdown.table(
+            [{"a": "x", "b": "yyy"}]).splitlines()
+
+    def test_padding_is_dropped_where_it_makes_a_line_long(self):
+        """Where one padded line would be longer than PADDED_WIDTH, no cell is padded."""
+        long = "z" * markdown.PADDED_WIDTH
+        assert ["| a | b |", "| --- | --- |", f"| x | {long} |", "| yy |  |"] == \
+            markdown.table([{"a": "x", "b": long}, {"a": "yy", "b": None}]).splitlines()
+
+
 class TestRender:
     def render(self, data, output=Path("reports/fake.md"), mutation=None):
         return report.render(data, output, mutation)
+
+    def test_summary_counts_claims_and_cases(self):
+        """The report opens with how many claims and cases hold, fail, error..."""
+        text = section(self.render(failing()), "## Summary")
+        assert ["2 claims: 1 ✅ holds, 1 ❌ fails.", "2 cases: 1 ✅ holds, 1 ❌ fails.",
+                "The run had no baseline: no case's finding is diagnosed yet."] == \
+            text.strip().split("\n\n")[:3]
+
+    def test_summary_flags_cases_the_baseline_does_not_expect(self):
+        """With a baseline, a non-holding case that it does not list is news, said first."""
+        data = results(claims=[claim("carry.index-i", case(CARRY, "fails", MESSAGE),
+                                     case(RESET, "error", MESSAGE, True, "known"))])
+        data["suite"]["baseline"] = "b.txt"
+        text = section(self.render(data), "## Summary")
+        assert ("⚠ 1 of the 2 non-holding cases are not in the baseline `b.txt`: new findings."
+                in text.split("\n\n"))
+
+    def test_findings_by_root_cause(self):
+        """Each root cause is one line: what happened, the claims, the workaround (none here);
+        an implementation that is not a built-in has no upstream threads looked up."""
+        items = [line for line in section(self.render(failing()), "## Findings by root cause")
+                 .splitlines() if line.startswith("- ")]
+        assert ["- **row 0 started from zeros**: 1 claim, 1 case (❌ 1): `carry.index-i`; "
+                "workaround: none found"] == items
+
+    def test_no_findings(self):
+        """Where everything holds, the findings section says so."""
+        assert section(self.render(results()), "## Findings by root cause").strip() == \
+            "None: every case that ran holds or was skipped."
+
+    def test_details_come_after_the_benchmarks(self):
+        """The first collapsed block follows the summary, the findings and the benchmarks."""
+        text = self.render(failing())
+        assert text.index("## Benchmarks") < text.index("<details>")
 
     def test_environment_names_the_project_commit(self):
         """The environment table gives the commit of this project the results came from."""
@@ -214,7 +291,7 @@ class TestRender:
     def test_mutation_score(self):
         """The mutation score is summed up in one line, and each mutant is a table row."""
         score = mutation_score(mutant(), mutant("mutant-state-dropped", "carry.index-i", changed=3))
-        text = section(self.render(results(), mutation=score), "## Mutation score")
+        text = collapsed(self.render(results(), mutation=score), "Mutation score")
         expected = ("2 of 2 planted faults killed (100 %).",
                     ["mutant-state-dropped", "carry.index-i",
                      "layer.reset_states() does nothing", "✅", "3"])
@@ -224,19 +301,19 @@ class TestRender:
         """A survivor is marked and named, and the score is rounded down, never to 100 %."""
         score = mutation_score(*[mutant(f"m{i}") for i in range(199)],
                                mutant("m-survivor", killed=False))
-        text = section(self.render(results(), mutation=score), "## Mutation score")
+        text = collapsed(self.render(results(), mutation=score), "Mutation score")
         expected = ("199 of 200 planted faults killed (99 %). Survived: m-survivor; the score "
                     "must be 100 %.", "❌")
         assert expected == (text.strip().splitlines()[0], cells(text, "m-survivor")[3])
 
     def test_mutation_score_not_measured(self):
         """Without a mutation score file the section says it was not measured."""
-        text = section(self.render(results()), "## Mutation score")
+        text = collapsed(self.render(results()), "Mutation score")
         assert text.strip().startswith("Not measured: no mutation score file")
 
     def test_suite_timing(self):
         """The suite's own duration and its slowest cases are given."""
-        text = section(self.render(results()), "## Suite timing")
+        text = collapsed(self.render(results()), "Suite timing")
         expected = ("The suite ran 2 cases in 12.5 s (`pytest suites`).",
                     [f"`{RESET}`", "holds", "0.5"])
         assert expected == (text.strip().splitlines()[0], cells(text, f"`{RESET}`"))
@@ -251,38 +328,75 @@ class TestRender:
 class TestCompare:
     def render(self, *datas, mutation=None):
         return compare.render([(f"r{index}.json", data) for index, data in enumerate(datas)],
-                              mutation)
+                              mutation, Path("COMPARISON.md"))
 
     def test_columns_are_implementation_and_keras_version(self):
-        """The same implementation at two keras versions is two columns (a built-in first)."""
+        """The same implementation at two keras versions is two columns (a built-in first),
+        under short labels that the environments table spells out."""
         text = self.render(results(), results(keras="3.6.0"), results(name="keras-jax"))
-        expected = ["claim", "keras-jax (keras 3.5.0)", "fake (keras 3.5.0)", "fake (keras 3.6.0)"]
-        assert expected == cells(text, "claim")
+        assert (["claim", "jax 3.5", "fake 3.5", "fake 3.6"],
+                ["jax 3.5", "keras-jax (keras 3.5.0)", "none 0.0", "[r2.md](r2.md)"]) == (
+            cells(text, "claim"), cells(text, "jax 3.5"))
 
-    def test_one_symbol_per_verdict_with_footnotes(self):
-        """Each verdict has its symbol; each non-holding cell has a footnote."""
+    def test_labels_of_a_dev_release_and_of_a_shared_label(self):
+        """A dev release (a nightly) is labelled ``dev``; two versions that would share a
+        label keep their whole version."""
+        text = self.render(results(keras="3.16.0.dev2026102704"), results(keras="3.5.0"),
+                           results(keras="3.5.1"))
+        assert ["claim", "fake 3.5.0", "fake 3.5.1", "fake dev"] == cells(text, "claim")
+
+    def test_one_symbol_per_verdict(self):
+        """Each verdict is its symbol alone; the messages are in the runs' reports."""
         text = self.render(results(), failing(name="keras-jax"),
                            failing("error", message="TypeError: x", name="keras-torch"))
-        assert ["carry.index-i", "❌ [^1]", "💥 [^2]", "✅"] == cells(text, "carry.index-i")
+        assert ["carry.index-i", "❌", "💥", "✅"] == cells(text, "carry.index-i")
 
-    def test_footnote_says_what_happens(self):
-        """The footnote names the column and claim, gives what was observed and, for a
-        built-in implementation, the finding's upstream threads (suites/upstream.py)."""
+    def test_counts_per_column(self):
+        """Above the claims, each column counts its claims by verdict."""
         text = self.render(results(), failing(name="keras-jax"))
-        expected = ("[^1]: keras-jax (keras 3.5.0), `carry.index-i`: fails: "
-                    "row 0 started from zeros (upstream: not found upstream)")
-        assert [expected] == [line for line in text.splitlines() if line.startswith("[^1]:")]
+        assert (["**✅ holds**", "1", "2"], ["**❌ fails**", "1", "0"]) == (
+            cells(text, "**✅ holds**"), cells(text, "**❌ fails**"))
+
+    def test_findings_by_root_cause(self):
+        """A run's root cause is one item: where it is found, the baseline's reason, the claims,
+        and, for a built-in implementation, the upstream threads (suites/upstream.py)."""
+        diagnosed = results(name="keras-jax", claims=[
+            claim("carry.index-i", case(CARRY, "fails", MESSAGE, True, "state is not carried")),
+            claim("reset.model", case(RESET))])
+        diagnosed["suite"]["baseline"] = "suites/baselines/keras-jax.txt"
+        items = [line for line in section(self.render(results(), diagnosed),
+                                          "## Findings by root cause").splitlines()
+                 if line.startswith("- ")]
+        assert ["- jax 3.5: **state is not carried**: 1 claim, 1 case (❌ 1): `carry.index-i`; "
+                "workaround: none found; upstream: not found upstream"] == items
+
+    def test_runs_without_a_baseline_are_counted_not_listed(self):
+        """The causes of a run without a baseline are what its messages say: counted, with the
+        run's report to read them in."""
+        text = section(self.render(results(), failing(name="keras-jax")),
+                       "## Findings by root cause")
+        assert text.strip().endswith("Runs without a baseline, their causes not diagnosed (each "
+                                     "report lists them by what the messages say): jax 3.5 (1)")
+
+    def test_incomplete_run_says_where_it_stopped(self):
+        """An incomplete run is named with where it stopped and why."""
+        data = failing(complete=False)
+        data["interrupted"] = "KeyboardInterrupt"
+        assert f"> - fake 3.5: during `{CARRY}`: KeyboardInterrupt" in self.render(data)
 
     def test_legend(self):
         """The claims table comes with a legend of the symbols."""
-        assert 1 == self.render(results()).count(markdown.LEGEND)
+        assert markdown.LEGEND in " ".join(self.render(results()).split())
 
     def test_timings_relative_to_the_first_column(self):
-        """Train times are in units of each run's reference and compared with the first column."""
+        """Train times are in units of each run's reference and compared with the first
+        environment's: an environment a row, a benchmark a column."""
         text = self.render(results(), results(keras="3.6.0", benchmarks=[
             benchmark(train=(20.0, 20.8, 21.6)), instability()]))
         table = section(text, "### train time ÷ reference workload (median)")
-        assert ["stateless", "fast", "5.2", "10.4 (×2.00)"] == cells(table, "stateless")
+        assert (["environment", "stateless fast"], ["fake 3.5", "5.2"],
+                ["fake 3.6", "10.4 (×2.00)"]) == (
+            cells(table, "environment"), cells(table, "fake 3.5"), cells(table, "fake 3.6"))
 
     def test_benchmark_error_and_missing(self):
         """A benchmark that raised shows the error symbol; one not run shows a dash."""
@@ -291,15 +405,17 @@ class TestCompare:
                                           train=None, latency=None)]),
             results(keras="3.6.0", benchmarks=[benchmark(model="stacked")]))
         table = section(text, "### one-step MSE (median)")
-        assert (["stateless", "fast", "💥 error", "–"], ["stacked", "fast", "–", "0.012"]) == (
-            cells(table, "stateless"), cells(table, "stacked"))
+        assert (["environment", "stateless fast", "stacked fast"], ["fake 3.5", "💥 error", "–"],
+                ["fake 3.6", "–", "0.012"]) == (
+            cells(table, "environment"), cells(table, "fake 3.5"), cells(table, "fake 3.6"))
 
     def test_benchmark_of_another_status(self):
         """A benchmark that diverged shows its status, not its figures."""
         text = self.render(results(), results(keras="3.6.0", benchmarks=[
             benchmark(status="diverged", mse=(4.0,) * 3)]))
         table = section(text, "### one-step MSE (median)")
-        assert ["stateless", "fast", "0.012", "⚠ diverged"] == cells(table, "stateless")
+        assert (["fake 3.5", "0.012"], ["fake 3.6", "⚠ diverged"]) == (
+            cells(table, "fake 3.5"), cells(table, "fake 3.6"))
 
     def test_no_skill_keeps_its_figures(self):
         """A no-skill row (keras-jax 3.15.1, stateless) is measured and plausible: its figure is
@@ -311,16 +427,15 @@ class TestCompare:
 
         assert row["status"] == "no-skill"
         shown = f"{markdown.number(rmse)} ⚠ no-skill (×{rmse / 0.12:.2f})"
-        assert cells(table, "stateless") == ["stateless", "fast", "0.12", shown]
+        assert cells(table, "fake 3.6") == ["fake 3.6", shown]
 
     def test_mutation_score_once(self):
-        """The mutation score is about the suite: one summary and one table for all columns."""
+        """The mutation score is about the suite: one summary for all columns; the table of
+        the planted faults, its lines too long here, is in the runs' reports."""
         text = self.render(results(), results(name="keras-jax"), mutation=mutation_score(mutant()))
-        expected = (1, 1, ["mutant-reset-noop", "reset.layer", "layer.reset_states() does nothing",
-                           "✅", "2"])
-        assert expected == (text.count("## Mutation score"),
-                            text.count("1 of 1 planted faults killed (100 %)."),
-                            cells(section(text, "## Mutation score"), "mutant-reset-noop"))
+        assert (1, 1, "mutant-reset-noop" in text) == (
+            text.count("## Mutation score"), text.count("1 of 1 planted faults killed (100 %)."),
+            False)
 
     def test_same_column_twice_is_refused(self):
         """Two results of one implementation at one version cannot both be columns."""
@@ -392,7 +507,7 @@ class TestMain:
         code = main(["report", "fake.json"])
         text = (tmp_path / "fake.md").read_text(encoding="utf-8")
         assert (0, "1 of 1 planted faults killed (100 %).") == (
-            code, section(text, "## Mutation score").strip().splitlines()[0])
+            code, collapsed(text, "Mutation score").strip().splitlines()[0])
 
     def test_report_without_a_mutation_score(self, tmp_path, capsys, monkeypatch):
         """Without reports/mutation-score.json the report says the score was not measured."""
@@ -400,7 +515,7 @@ class TestMain:
         write(tmp_path / "fake.json", results())
         code = main(["report", "fake.json"])
         text = (tmp_path / "fake.md").read_text(encoding="utf-8")
-        assert (0, True) == (code, section(text, "## Mutation score").strip().startswith(
+        assert (0, True) == (code, collapsed(text, "Mutation score").strip().startswith(
             "Not measured"))
 
     def test_compare_mutation_score_option(self, tmp_path, capsys):

@@ -65,7 +65,7 @@ def test_section_without_workarounds_and_in_the_report(tmp_path):
     data = results.document({"name": "fake", "keras": "3", "backend": "none",
                              "backend_version": "0"}, {}, {}, claims, [], complete=True)
     text = report.render(data, tmp_path / "r.md")
-    assert "## Workarounds" in text and "workaround.reset.model.walk" in text
+    assert "<summary>Workarounds</summary>" in text and "workaround.reset.model.walk" in text
 
 
 def test_catalogue_fallback_for_files_without_workaround_for():

@@ -56,7 +56,7 @@ def case_changes(run: Run) -> list[Change]:
             continue
         old = before.get(nodeid)
         was = None if old is None else old.get("verdict")
-        entry = baseline.first_match(run.entries, nodeid)
+        entry = baseline.first_match(run.entries, nodeid, claim_id)
         if entry is not None:
             matched.add(entry.line)
             if verdict == "holds":
