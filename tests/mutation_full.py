@@ -183,12 +183,14 @@ def finished_run(path: Path, spec: str, selection=FULL_SELECTION) -> dict | None
     return data
 
 
-def suite_run(spec: str, path: Path, resume: bool, selection=FULL_SELECTION) -> dict:
+def suite_run(spec: str, path: Path, resume: bool, selection=FULL_SELECTION,
+              extra_args=()) -> dict:
+    """``extra_args``: a mutant's own (``Mutant.pytest_args``), after the selection."""
     if resume:
         data = finished_run(path, spec, selection)
         if data is not None:
             return data
-    return run_suite(spec, path, *selection, timeout=FULL_RUN_TIMEOUT_S)
+    return run_suite(spec, path, *selection, *extra_args, timeout=FULL_RUN_TIMEOUT_S)
 
 
 def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dict:
@@ -211,7 +213,8 @@ def full_run(selected, folder: Path, jobs: int = 1, resume: bool = False) -> dic
     def one(numbered):
         index, mutant = numbered
         try:
-            data = suite_run(spec_of(mutant), folder / f"{mutant.name}.json", resume)
+            data = suite_run(spec_of(mutant), folder / f"{mutant.name}.json", resume,
+                             extra_args=mutant.pytest_args)
         except (AssertionError, OSError, subprocess.SubprocessError) as error:
             # A run that broke (pytest exit 2 or more, a crash, a timeout) proves nothing.
             say(f"mutant {index} of {len(selected)}: {mutant.name} ({mutant.base}) ... "

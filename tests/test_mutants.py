@@ -84,7 +84,7 @@ class MutationRuns:
         if mutant.name not in self.rows:
             reference = self.reference(mutant.base)
             data = self.shared.run(spec_of(mutant), *selection(claims_of(mutant), mutant.base),
-                                   timeout=RUN_TIMEOUT_S)
+                                   *mutant.pytest_args, timeout=RUN_TIMEOUT_S)
             self.rows[mutant.name] = judge(mutant, data, reference)
             self.sequence_rows[mutant.name] = judge_sequence(mutant, data, reference)
         return self.rows[mutant.name]
