@@ -6,8 +6,9 @@ versions and say how to reproduce; ``observe`` records what an observed or measu
 
 A check is a plain function of the check library (``suites/checks/``) that a test module runs with
 ``run_check(function, **parameters)`` (suites/conftest.py). Its standalone reproduction script is
-made from that function's own source (``suites/repro.py``), so the check is written once. Checks
-not yet moved there still declare a script body with ``check.reproduce(body)``.
+made from that function's own source (``suites/repro.py``), so the check is written once. The
+state machine of ``suites/test_sequence.py``, whose steps are code it executes, declares the
+lines that ran with ``check.reproduce(body)``.
 """
 
 from __future__ import annotations

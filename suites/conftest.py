@@ -79,12 +79,17 @@ def check(request, impl, pytestconfig):
 @pytest.fixture
 def run_check(request, check, keras, impl, rng):
     """``run_check(function, **parameters)``: run a check of the library (suites/checks/) on this
-    case, giving it what it names of keras, impl, check, models and rng; its reproduction script
+    case, giving it what it names of keras, impl, check, models and rng (and ``keras_version``,
+    the version the implementation reports, as one of its parameters); its reproduction script
     is made from its own source. ``models`` is looked up only when the check asks for it, so that
     checks building their own models keep the suite's seeds (``_seeded``)."""
     def run(function, **parameters):
+        wanted = inspect.signature(function).parameters
+        if "keras_version" in wanted and "keras_version" not in parameters:
+            # A parameter, not an injection: the script carries the version it was written for.
+            parameters["keras_version"] = impl.versions()["keras"]
         injected = {"keras": keras, "impl": impl, "check": check, "rng": rng}
-        if "models" in inspect.signature(function).parameters:
+        if "models" in wanted:
             injected["models"] = request.getfixturevalue("models")
         else:
             seed(keras)  # as _seeded does for a check that builds its own models

@@ -5,6 +5,7 @@ The checks are in suites/checks/carry.py; this module says which cases run."""
 import pytest
 
 from fixtures import rnn
+from suites.cases import check_cases
 from suites.checks import carry
 
 # Every entry point at batch size 3; at batch sizes 1 and 8 the training entry points (each traces
@@ -26,28 +27,10 @@ def test_index_i(run_check, cell, batch_size, entry_point):
     run_check(carry.index_i, cell=cell, batch_size=batch_size, entry_point=entry_point)
 
 
-@pytest.mark.claim("carry.rows-isolated")
-@pytest.mark.parametrize("entry_point", rnn.OUTPUT_ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_rows_isolated(run_check, cell, entry_point):
-    run_check(carry.rows_isolated, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("carry.long-range")
-@pytest.mark.parametrize("n", [1, 2, 3], ids=lambda n: f"n{n}")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_long_range(run_check, cell, n):
-    run_check(carry.long_range, cell=cell, n=n)
-
-
-@pytest.mark.claim("carry.stacked")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_stacked(run_check, cell):
-    run_check(carry.stacked, cell=cell)
-
-
-@pytest.mark.claim("carry.across-epochs")
-@pytest.mark.parametrize("how", ["epochs", "calls"])
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_across_epochs(run_check, cell, how):
-    run_check(carry.across_epochs, cell=cell, how=how)
+test_rows_isolated = check_cases(carry.rows_isolated, "carry.rows-isolated", cell=rnn.CELLS,
+                                 entry_point=rnn.OUTPUT_ENTRY_POINTS)
+test_long_range = check_cases(carry.long_range, "carry.long-range", cell=rnn.CELLS,
+                              n=[pytest.param(n, id=f"n{n}") for n in (1, 2, 3)])
+test_stacked = check_cases(carry.stacked, "carry.stacked", cell=rnn.CELLS)
+test_across_epochs = check_cases(carry.across_epochs, "carry.across-epochs", cell=rnn.CELLS,
+                                 how=["epochs", "calls"])

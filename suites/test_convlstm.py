@@ -5,6 +5,7 @@ The checks are in suites/checks/convlstm.py; this module says which cases run.""
 
 import pytest
 
+from suites.cases import check_cases
 from suites.checks import convlstm, resets
 
 SLOW = pytest.mark.slow
@@ -16,15 +17,7 @@ ENTRY_POINTS = ("call", pytest.param("predict_on_batch", marks=SLOW), "predict",
 NAMES = ("ConvLSTM1D", pytest.param("ConvLSTM2D", marks=SLOW))
 
 
-@pytest.mark.claim("convlstm.carry")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("name", NAMES)
-def test_convlstm_carry(run_check, name, entry_point):
-    run_check(convlstm.convlstm_carry, name=name, entry_point=entry_point)
-
-
-@pytest.mark.claim("convlstm.reset")
-@pytest.mark.parametrize("how", list(resets.RESETS))
-@pytest.mark.parametrize("name", NAMES)
-def test_convlstm_reset(run_check, name, how):
-    run_check(convlstm.convlstm_reset, name=name, reset=resets.RESETS[how])
+test_convlstm_carry = check_cases(convlstm.convlstm_carry, "convlstm.carry", name=NAMES,
+                                  entry_point=ENTRY_POINTS)
+test_convlstm_reset = check_cases(convlstm.convlstm_reset, "convlstm.reset", name=NAMES,
+                                  reset=resets.RESETS)

@@ -7,6 +7,7 @@ The checks are in suites/checks/dtype.py; this module says which cases run."""
 
 import pytest
 
+from suites.cases import check_cases
 from suites.checks import dtype, resets
 
 SLOW = pytest.mark.slow
@@ -18,15 +19,7 @@ ENTRY_POINTS = ("call", pytest.param("predict_on_batch", marks=SLOW), "predict",
                 pytest.param("fit", marks=SLOW))
 
 
-@pytest.mark.claim("dtype.mixed-precision")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("cell", CELLS)
-def test_mixed_precision_carry(run_check, cell, entry_point):
-    run_check(dtype.mixed_precision_carry, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("dtype.mixed-precision")
-@pytest.mark.parametrize("how", list(resets.RESETS))
-@pytest.mark.parametrize("cell", CELLS)
-def test_mixed_precision_reset(run_check, cell, how):
-    run_check(dtype.mixed_precision_reset, cell=cell, reset=resets.RESETS[how])
+test_mixed_precision_carry = check_cases(dtype.mixed_precision_carry, "dtype.mixed-precision",
+                                         cell=CELLS, entry_point=ENTRY_POINTS)
+test_mixed_precision_reset = check_cases(dtype.mixed_precision_reset, "dtype.mixed-precision",
+                                         cell=CELLS, reset=resets.RESETS)

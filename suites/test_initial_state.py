@@ -6,19 +6,12 @@ The checks are in suites/checks/initial_state.py; this module says which cases r
 import pytest
 
 from fixtures import rnn
+from suites.cases import check_cases
 from suites.checks import initial_state, resets
 
 
-@pytest.mark.claim("initial-state.precedence")
-@pytest.mark.parametrize("entry_point", ("call", pytest.param("predict_on_batch",
-                                                              marks=pytest.mark.slow), "predict"))
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_initial_state_precedence(run_check, cell, entry_point):
-    run_check(initial_state.initial_state_precedence, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("reset.custom-initial")
-@pytest.mark.parametrize("how", list(resets.RESETS))
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_reset_custom_initial(run_check, cell, how):
-    run_check(initial_state.reset_custom_initial, cell=cell, reset=resets.RESETS[how])
+test_initial_state_precedence = check_cases(
+    initial_state.initial_state_precedence, "initial-state.precedence", cell=rnn.CELLS,
+    entry_point=("call", pytest.param("predict_on_batch", marks=pytest.mark.slow), "predict"))
+test_reset_custom_initial = check_cases(initial_state.reset_custom_initial, "reset.custom-initial",
+                                        cell=rnn.CELLS, reset=resets.RESETS)

@@ -6,34 +6,19 @@ The checks are in suites/checks/inputs.py; this module says which cases run."""
 import pytest
 
 from fixtures import rnn
+from suites.cases import check_cases
 from suites.checks import inputs
 
 SLOW = pytest.mark.slow
 # carry.validation runs through fit only, which traces a train and a test function per model
 # (3-10 s a case on tf-keras, 23 s for JAX's first): slow, as the other training-based checks.
-
-
-@SLOW
-@pytest.mark.claim("carry.validation")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_validation_state(run_check, cell):
-    run_check(inputs.validation_state, cell=cell)
-
-
-@SLOW
-@pytest.mark.claim("carry.validation.isolated")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_validation_isolated(run_check, cell):
-    run_check(inputs.validation_isolated, cell=cell)
-
-
-@SLOW
-@pytest.mark.claim("carry.validation")
-@pytest.mark.parametrize("how", list(inputs.OTHER_VALIDATION))
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_validation_other_batch_size(run_check, impl, cell, how):
-    run_check(inputs.validation_other_batch_size, cell=cell, how=how,
-              keras_version=impl.versions()["keras"])
+test_validation_state = check_cases(inputs.validation_state, "carry.validation", marks=[SLOW],
+                                    cell=rnn.CELLS)
+test_validation_isolated = check_cases(inputs.validation_isolated, "carry.validation.isolated",
+                                       marks=[SLOW], cell=rnn.CELLS)
+test_validation_other_batch_size = check_cases(inputs.validation_other_batch_size,
+                                               "carry.validation", marks=[SLOW], cell=rnn.CELLS,
+                                               how=list(inputs.OTHER_VALIDATION))
 
 
 PIPELINE_ENTRY_POINTS = ("predict", pytest.param("evaluate", marks=SLOW),

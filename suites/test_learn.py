@@ -4,10 +4,9 @@ The check is in suites/checks/learn.py; this module runs it."""
 
 import pytest
 
+from suites.cases import check_cases
 from suites.checks import learn
 
 
-@pytest.mark.slow
-@pytest.mark.claim("learn.cross-batch")
-def test_cross_batch(run_check):
-    run_check(learn.cross_batch, train=learn.stateful_and_stateless)
+test_cross_batch = check_cases(learn.cross_batch, "learn.cross-batch", marks=[pytest.mark.slow],
+                               given={"train": learn.stateful_and_stateless})

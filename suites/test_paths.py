@@ -7,6 +7,7 @@ The checks are in suites/checks/paths.py; this module says which cases run."""
 import pytest
 
 from fixtures import rnn
+from suites.cases import check_cases
 from suites.checks import paths, resets
 
 # Training entry points trace a train function per model (1-6 s each on TensorFlow), and
@@ -22,66 +23,23 @@ STEPS_ENTRY_POINTS = ("predict", pytest.param("evaluate", marks=SLOW),
                       pytest.param("fit", marks=SLOW))
 
 
-@pytest.mark.claim("carry.unroll")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_unroll(run_check, cell, entry_point):
-    run_check(paths.unroll, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("carry.go-backwards")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_go_backwards(run_check, cell, entry_point):
-    run_check(paths.go_backwards, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("reset.stacked-cells")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_stacked_cells(run_check, cell, entry_point):
-    run_check(paths.stacked_cells, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("carry.compiled-vs-eager")
-@pytest.mark.parametrize("entry_point", COMPILED_ENTRY_POINTS)
-@pytest.mark.parametrize("mode", [pytest.param("jit_compile", marks=SLOW), "no_jit", "run_eagerly"])
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_compiled_vs_eager(run_check, cell, mode, entry_point):
-    run_check(paths.compiled_vs_eager, cell=cell, mode=mode, entry_point=entry_point)
-
-
-@pytest.mark.claim("dropout.inference-carry")
-@pytest.mark.parametrize("entry_point", (*ENTRY_POINTS,
-                                         pytest.param("train_on_batch", marks=SLOW)))
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_dropout_inference_carry(run_check, cell, entry_point):
-    run_check(paths.dropout_inference_carry, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("carry.steps-per-execution")
-@pytest.mark.parametrize("entry_point", STEPS_ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_steps_per_execution(run_check, cell, entry_point):
-    run_check(paths.steps_per_execution, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("bidirectional.carry")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_bidirectional_carry(run_check, cell, entry_point):
-    run_check(paths.bidirectional_carry, cell=cell, entry_point=entry_point)
-
-
-@pytest.mark.claim("bidirectional.reset")
-@pytest.mark.parametrize("how", list(resets.RESETS))
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_bidirectional_reset(run_check, cell, how):
-    run_check(paths.bidirectional_reset, cell=cell, reset=resets.RESETS[how])
-
-
-@pytest.mark.claim("mask.keeps-state")
-@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_mask_keeps_state(run_check, cell, entry_point):
-    run_check(paths.mask_keeps_state, cell=cell, entry_point=entry_point)
+test_unroll = check_cases(paths.unroll, "carry.unroll", cell=rnn.CELLS, entry_point=ENTRY_POINTS)
+test_go_backwards = check_cases(paths.go_backwards, "carry.go-backwards", cell=rnn.CELLS,
+                                entry_point=ENTRY_POINTS)
+test_stacked_cells = check_cases(paths.stacked_cells, "reset.stacked-cells", cell=rnn.CELLS,
+                                 entry_point=ENTRY_POINTS)
+test_compiled_vs_eager = check_cases(
+    paths.compiled_vs_eager, "carry.compiled-vs-eager", cell=rnn.CELLS,
+    mode=[pytest.param("jit_compile", marks=SLOW), "no_jit", "run_eagerly"],
+    entry_point=COMPILED_ENTRY_POINTS)
+test_dropout_inference_carry = check_cases(
+    paths.dropout_inference_carry, "dropout.inference-carry", cell=rnn.CELLS,
+    entry_point=(*ENTRY_POINTS, pytest.param("train_on_batch", marks=SLOW)))
+test_steps_per_execution = check_cases(paths.steps_per_execution, "carry.steps-per-execution",
+                                       cell=rnn.CELLS, entry_point=STEPS_ENTRY_POINTS)
+test_bidirectional_carry = check_cases(paths.bidirectional_carry, "bidirectional.carry",
+                                       cell=rnn.CELLS, entry_point=ENTRY_POINTS)
+test_bidirectional_reset = check_cases(paths.bidirectional_reset, "bidirectional.reset",
+                                       cell=rnn.CELLS, reset=resets.RESETS)
+test_mask_keeps_state = check_cases(paths.mask_keeps_state, "mask.keeps-state", cell=rnn.CELLS,
+                                    entry_point=ENTRY_POINTS)

@@ -45,15 +45,11 @@ LEARNING_RATE = 0.05
 DEFAULT = settings(max_examples=3, stateful_step_count=5, derandomize=True, deadline=None,
                    database=None, suppress_health_check=list(HealthCheck), print_blob=False)
 
-# The script builds its model; the check binds ``model`` to the pooled one instead.
-SCRIPT_MODEL = """
-import tempfile
-FOLDER = tempfile.mkdtemp()
-CELL, BS = {cell!r}, {batch_size}
-model = stateful_model(keras, CELL, BS)
-"""
-# Then both run these lines, and the steps.
+# The check and the script both run these lines, then the steps. In the check, ``stateful_model``
+# hands out the pool's model of that cell and batch size (the suite's seeds, first weights, zero
+# state); in the script it is fixtures/rnn.py's, which builds one.
 HEADER = """
+model = stateful_model(keras, CELL, BS)
 layer = rnn_layers(model)[0]
 weights = [np.asarray(w, "float64") for w in layer.get_weights()]
 state = [np.zeros((BS, UNITS)) for _ in range(state_size(CELL))]
@@ -173,10 +169,17 @@ class Failed(AssertionError):
     """A step's outputs or the state after it differ from the NumPy model's."""
 
 
-def machine_for(check, impl, keras, model, cell, batch_size, operations, folder):
+def script_values(cell, batch_size) -> str:
+    """What the check's namespace gives the steps besides the helpers (a folder, the case's cell
+    and batch size), as the script sets it."""
+    return f"import tempfile\nFOLDER = tempfile.mkdtemp()\nCELL, BS = {cell!r}, {batch_size!r}\n"
+
+
+def machine_for(check, impl, keras, models, cell, batch_size, operations, folder):
     """The state machine class of one case: the pooled model, the NumPy model, the operations."""
     namespace_template = {
-        "model": model, "keras": keras, "np": np, "os": os, "impl": impl, "to_numpy": impl.to_numpy,
+        "stateful_model": lambda keras, cell, batch_size: models.model(cell, batch_size),
+        "keras": keras, "np": np, "os": os, "impl": impl, "to_numpy": impl.to_numpy,
         "run_sequence": reference_cells.run_sequence, "state_size": reference_cells.state_size,
         "as_streams": rnn.as_streams, "layer_states": rnn.layer_states, "rnn_layers": rnn.rnn_layers,
         "UNITS": rnn.UNITS, "TIMESTEPS": rnn.TIMESTEPS, "FEATURES": rnn.FEATURES,
@@ -220,7 +223,7 @@ def machine_for(check, impl, keras, model, cell, batch_size, operations, folder)
 
         def reproduce(self):
             """The script of the sequence that ran: what Hypothesis shrank it to, at the end."""
-            check.reproduce(SCRIPT_MODEL.format(cell=cell, batch_size=batch_size) + HEADER
+            check.reproduce(script_values(cell, batch_size) + HEADER
                             + "\n\n" + "\n\n".join(self.steps))
 
         def fail(self, what):
@@ -304,23 +307,19 @@ def drawn_and_left_out(operations, left_out: dict[str, str]) -> str:
                    if left_out else "")
 
 
-def search(models, model, impl, keras, check, request, cell, batch_size, operations):
-    """The fixed tour, then the Hypothesis search, over ``operations``, on the pooled ``model``."""
-    check.reproduce(SCRIPT_MODEL.format(cell=cell, batch_size=batch_size) + HEADER)
+def search(models, impl, keras, check, request, cell, batch_size, operations):
+    """The fixed tour, then the Hypothesis search, over ``operations``, on the pool's model."""
+    check.reproduce(script_values(cell, batch_size) + HEADER)
     profile = request.config.getoption("hypothesis_profile", None)
     chosen = settings.get_profile(profile) if profile else DEFAULT
     with tempfile.TemporaryDirectory() as folder:
-        machine = machine_for(check, impl, keras, model, cell, batch_size, operations, folder)
-
-        def fresh():
-            models.model(cell, batch_size)  # first weights and a zero state for every example
-            return machine()
-
-        walk = fresh()
+        # Each example's machine takes the pool's model afresh: first weights, a zero state.
+        machine = machine_for(check, impl, keras, models, cell, batch_size, operations, folder)
+        walk = machine()
         for operation, fields in tour(operations):
             walk.step(operation, **fields)
             walk.weights_are_the_models()
-        run_state_machine_as_test(fresh, settings=chosen)
+        run_state_machine_as_test(machine, settings=chosen)
 
 
 # Batch size 3 (rows that must stay apart) in the not-slow suite; the full suite adds batch size 1,
@@ -339,7 +338,7 @@ def test_any_order(models, impl, keras, check, request, cell, batch_size):
     missing = unavailable(model, rnn.rnn_layers(model)[0])
     operations = [op for op in OPERATIONS if op not in missing]
     check.observe(drawn_and_left_out(operations, missing))
-    search(models, model, impl, keras, check, request, cell, batch_size, operations)
+    search(models, impl, keras, check, request, cell, batch_size, operations)
 
 
 @pytest.mark.claim("sequence.any-order.beyond-known")
@@ -361,4 +360,4 @@ def test_any_order_beyond_known(models, impl, keras, check, request, cell, batch
     # Nothing left only when the baseline lists direct calls too (every operation is known).
     check.precondition(operations, "an operation whose own check holds, to draw",
                        "the baseline lists every operation", failing="carry.index-i")
-    search(models, model, impl, keras, check, request, cell, batch_size, operations)
+    search(models, impl, keras, check, request, cell, batch_size, operations)

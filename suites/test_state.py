@@ -5,38 +5,18 @@ The checks are in suites/checks/state.py; this module says which cases run."""
 import pytest
 
 from fixtures import rnn
+from suites.cases import check_cases
 from suites.checks import state
 
 
-@pytest.mark.claim("state.is-memory")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_is_memory(run_check, cell):
-    run_check(state.is_memory, cell=cell)
-
-
-@pytest.mark.claim("state.not-weights")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_state_not_listed_as_weight(run_check, cell):
-    run_check(state.state_not_listed_as_weight, cell=cell)
-
-
-@pytest.mark.claim("state.not-weights")
-@pytest.mark.parametrize("operation", ["call", "predict", "evaluate", "reset"])
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_weights_unchanged(run_check, cell, operation):
-    run_check(state.weights_unchanged, cell=cell, operation=operation)
-
-
+test_is_memory = check_cases(state.is_memory, "state.is-memory", cell=rnn.CELLS)
+test_state_not_listed_as_weight = check_cases(state.state_not_listed_as_weight, "state.not-weights",
+                                              cell=rnn.CELLS)
+test_weights_unchanged = check_cases(state.weights_unchanged, "state.not-weights", cell=rnn.CELLS,
+                                     operation=["call", "predict", "evaluate", "reset"])
 # Five models trained one step each (1.6-5.6 s a cell on tf-keras): the not-slow suite keeps the
 # LSTM, the full suite adds the GRU and the SimpleRNN.
-@pytest.mark.claim("state.same-update")
-@pytest.mark.parametrize("cell", ["LSTM", *(pytest.param(cell, marks=pytest.mark.slow)
-                                            for cell in rnn.CELLS[1:])])
-def test_same_update(run_check, cell):
-    run_check(state.same_update, cell=cell, step=state.stateful_sgd_step)
-
-
-@pytest.mark.claim("state.saved")
-@pytest.mark.parametrize("cell", rnn.CELLS)
-def test_saved(run_check, cell):
-    run_check(state.saved, cell=cell)
+test_same_update = check_cases(
+    state.same_update, "state.same-update", given={"step": state.stateful_sgd_step},
+    cell=["LSTM", *(pytest.param(cell, marks=pytest.mark.slow) for cell in rnn.CELLS[1:])])
+test_saved = check_cases(state.saved, "state.saved", cell=rnn.CELLS)

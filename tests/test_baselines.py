@@ -69,7 +69,9 @@ def suite_cases() -> dict[str, str | None]:
         module_marks = getattr(module, "pytestmark", [])
         module_marks = module_marks if isinstance(module_marks, list) else [module_marks]
         for name, function in inspect.getmembers(module, inspect.isfunction):
-            if not name.startswith("test") or function.__module__ != module.__name__:
+            # The module's own tests, written out or made by suites/cases.py's check_cases.
+            if not name.startswith("test") or \
+                    function.__module__ not in (module.__name__, "suites.cases"):
                 continue
             marks = getattr(function, "pytestmark", [])
             # The decorator nearest the function comes first, as pytest joins the ids.

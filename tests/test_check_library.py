@@ -63,16 +63,24 @@ def test_no_test_module_imports_another():
 
 
 def marked_claims() -> dict[str, list[str]]:
-    """Claim id -> the test modules whose ``@pytest.mark.claim("id")`` names it, read from the
-    source (collecting the suite would import Keras), plus the workaround catalogue's families."""
+    """Claim id -> the test modules whose ``@pytest.mark.claim("id")`` or ``check_cases`` names it,
+    read from the source (collecting the suite would import Keras), plus the workaround
+    catalogue's families."""
     from suites.claims import WORKAROUNDS
     found: dict[str, list[str]] = {}
     for path in sorted(SUITES.glob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and node.func.attr == "claim" and node.args
-                    and isinstance(node.args[0], ast.Constant)):
-                found.setdefault(node.args[0].value, []).append(path.name)
+            if not isinstance(node, ast.Call):
+                continue
+            # @pytest.mark.claim("id"), or check_cases(check, "id", ...) (suites/cases.py)
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "claim":
+                named = node.args[:1]
+            elif isinstance(node.func, ast.Name) and node.func.id == "check_cases":
+                named = node.args[1:2]
+            else:
+                continue
+            if named and isinstance(named[0], ast.Constant):
+                found.setdefault(named[0].value, []).append(path.name)
     for workaround in WORKAROUNDS.values():
         module = SUITES / f"test_workarounds_{workaround.family}.py"
         if module.exists():

@@ -105,10 +105,12 @@ def runs(shared_runs, tmp_path_factory):
 
 
 def claims_with_checks() -> set[str]:
-    """The claim ids named by a ``@pytest.mark.claim`` in the suite files (read, not imported)."""
+    """The claim ids named by a ``@pytest.mark.claim`` or ``check_cases`` in the suite files (read,
+    not imported)."""
     found = set()
     for path in (PROJECT_ROOT / "suites").glob("test_*.py"):
-        found |= set(re.findall(r"""claim\(\s*["']([^"']+)["']\s*\)""", path.read_text("utf-8")))
+        found |= set(re.findall(r"""(?:claim\(|check_cases\([\w.]+,)\s*["']([^"']+)["']""",
+                                path.read_text("utf-8")))
     return found
 
 
