@@ -34,8 +34,8 @@ PHRASES = {"holds": "holds", "fails": "fails", "error": "errors", "inconclusive"
 MESSAGE_LENGTH = 300
 
 
-# (implementation, claim pattern, the release the new verdict starts in): the threads about the
-# change itself, found with the project's issue search and read (2026-12-07).
+# (implementation pattern, claim pattern, the release the new verdict starts in): the threads
+# about the change itself, found with the project's issue search and read (2026-12-07).
 CHANGE_THREADS: dict[tuple[str, str, str], tuple[upstream.Thread, ...]] = {
     # `harness bisect carry.index-i --impl keras-torch --good 3.10.0 --bad 3.15.1`: holds in
     # 3.13.2, errors from 3.14.0. 3.14.0's keras/src/backend/torch/rnn.py gained lstm() and gru()
@@ -47,6 +47,32 @@ CHANGE_THREADS: dict[tuple[str, str, str], tuple[upstream.Thread, ...]] = {
         upstream.Thread("keras-team/keras", 20916, "Fix PyTorch stateful RNN/LSTM gradient "
                         "computation error resolves #20875", "merged", relation="the change",
                         pull=True, note="clones the state in RNN.inner_loop's step()"),
+    ),
+    # The batch-size refusal arrives in 3.12.0 (keras/src/layers/rnn/rnn.py, #21742) on every
+    # backend. On TensorFlow its first version compares a symbolic batch size inside predict's,
+    # evaluate's and fit's traced functions and raises OperatorNotAllowedInGraphError there
+    # (#21942); #21945 reads the static shape instead.
+    ("keras-*", "setup.equal-batches", "3.12.0"): (
+        upstream.Thread("keras-team/keras", 21742, "Raise exception on batch_size mismatch for "
+                        "stateful RNNs", "merged", relation="the change", pull=True,
+                        note="the refusal, in RNN.call"),
+    ),
+    ("keras-tensorflow", "setup.equal-batches", "3.12.0"): (
+        upstream.Thread("keras-team/keras", 21942, "Training stateful RNN fails due to symbolic "
+                        "tensor", "closed", relation="related",
+                        note="the check of #21742 raises inside tf.function on TensorFlow"),
+    ),
+    ("keras-tensorflow", "setup.equal-batches", "3.13.0"): (
+        upstream.Thread("keras-team/keras", 21945, "Fix handling of symbolic Tensor in RNN",
+                        "merged", relation="the change", pull=True,
+                        note="reads the static batch size, so the traced call raises the refusal"),
+    ),
+    # carry.input-pipeline's generator source on TensorFlow: from 3.6.0 to 3.7.x the generator's
+    # (x,) batches no longer match the structure Keras declares to tf.data.
+    ("keras-tensorflow", "carry.input-pipeline", "3.6.0"): (
+        upstream.Thread("keras-team/keras", 20600, "Keras 3.7.0 breaks PyDataset with Tensorflow "
+                        "on GPU", "closed", relation="related",
+                        note="the same tf.data structure error, reported on 3.7.0"),
     ),
     ("keras-torch", "carry.index-i", "3.14.0"): (
         upstream.Thread("keras-team/keras", 22470, "Rewrite torch LSTM to use functional API "
@@ -208,7 +234,8 @@ def selection(pytest_args: list[str]) -> str:
 def threads(impl: str, change: Change) -> list[str]:
     """Markdown links: the threads of this change, then those that track the finding."""
     threads = [thread for (name, pattern, release), found in CHANGE_THREADS.items()
-               if (name, release) == (impl, change.after) and fnmatch(change.claim, pattern)
+               if release == change.after and fnmatch(impl, name)
+               and fnmatch(change.claim, pattern)
                for thread in found]
     entry = upstream.finding(change.claim, impl)
     urls = {thread.url for thread in threads}

@@ -138,6 +138,16 @@ class TestLine:
         assert (change.before, change.after, change.old, change.new) == \
             ("3.11.0", "3.14.0", "holds", "error")
 
+    def test_a_change_links_the_threads_whose_patterns_match_it(self):
+        change = history.Change("setup.equal-batches", "3.11.3", "3.12.0", "fails", "holds")
+        on_jax = " ".join(history.threads("keras-jax", change))
+        on_tensorflow = " ".join(history.threads("keras-tensorflow", change))
+        assert "keras-team/keras#21742" in on_jax and "keras-team/keras#21942" not in on_jax
+        assert "keras-team/keras#21742" in on_tensorflow and "keras-team/keras#21942" in on_tensorflow
+        # The same claim changing in another release is not that change.
+        later = history.Change("setup.equal-batches", "3.12.1", "3.13.0", "error", "holds")
+        assert "keras-team/keras#21742" not in " ".join(history.threads("keras-jax", later))
+
     def test_releases_sort_by_number(self):
         ordered = sorted(["3.10.0", "3.9.2", "3.16.0.dev2026100104", "3.15.1"],
                          key=history.release_key)
