@@ -62,7 +62,7 @@ CHANGE_THREADS: dict[tuple[str, str, str], tuple[upstream.Thread, ...]] = {
                         "tensor", "closed", relation="related",
                         note="the check of #21742 raises inside tf.function on TensorFlow"),
     ),
-    ("keras-tensorflow", "setup.equal-batches", "3.13.0"): (
+    ("keras-tensorflow", "setup.equal-batches", "3.14.0"): (
         upstream.Thread("keras-team/keras", 21945, "Fix handling of symbolic Tensor in RNN",
                         "merged", relation="the change", pull=True,
                         note="reads the static batch size, so the traced call raises the refusal"),
