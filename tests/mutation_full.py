@@ -283,7 +283,7 @@ def sequence_pass(selected, folder: Path, resume: bool = False) -> dict[str, dic
     for index, mutant in enumerate(selected, 1):
         try:
             data = suite_run(spec_of(mutant), folder / f"sequence-{mutant.name}.json", resume,
-                             selection(mutant.base))
+                             selection(mutant.base), extra_args=mutant.pytest_args)
         except (AssertionError, OSError, subprocess.SubprocessError) as error:
             say(f"sequence {index} of {len(selected)}: {mutant.name} ... BROKEN RUN: "
                 f"{str(error).strip()[:500]}")
